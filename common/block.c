@@ -1,0 +1,75 @@
+/*
+ * block.c - encode and decode cache blocks (see block.h).
+ */
+#include <string.h>
+
+#include "block.h"
+#include "xmalloc.h"
+
+static void
+put64(char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (char)(v >> (8 * i));
+}
+
+static uint64_t
+get64(const char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = (v << 8) | (unsigned char)p[i];
+	return v;
+}
+
+size_t
+dmd_block_size(size_t n)
+{
+	return 1 + 16 * n;
+}
+
+size_t
+dmd_block_encode(const struct dmd_sample *s, size_t n, char *out)
+{
+	size_t i;
+	uint64_t bits;
+
+	out[0] = DMD_BLOCK_RAW;
+	for (i = 0; i < n; i++) {
+		memcpy(&bits, &s[i].value, 8);
+		put64(out + 1 + 16 * i, (uint64_t)s[i].time);
+		put64(out + 1 + 16 * i + 8, bits);
+	}
+	return dmd_block_size(n);
+}
+
+int
+dmd_block_decode(const char *blk, size_t len, int64_t from, int64_t until,
+    struct dmd_sample **out, size_t *n, size_t *cap)
+{
+	size_t i, cnt;
+	struct dmd_sample *s;
+	uint64_t bits;
+
+	if (len < 1 || blk[0] != DMD_BLOCK_RAW || (len - 1) % 16 != 0)
+		return -1;
+	cnt = (len - 1) / 16;
+	*out = xgrow(*out, cap, *n + cnt, sizeof(**out));
+	s = *out + *n;
+	for (i = 0; i < cnt; i++) {
+		int64_t t = (int64_t)get64(blk + 1 + 16 * i);
+
+		if (t < from || t > until)
+			continue;
+		bits = get64(blk + 1 + 16 * i + 8);
+		s->time = t;
+		memcpy(&s->value, &bits, 8);
+		s++;
+	}
+	*n = s - *out;
+	return 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * cache.c - picks the cache backend by URL scheme (see cache.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cache.h"
+#include "cache_redis.h"
+#include "url.h"
+
+struct dmd_cache *
+dmd_cache_open(const char *url, char *err, size_t errlen)
+{
+	struct dmd_url u;
+
+	if (dmd_url_parse(url, &u, err, errlen) != 0)
+		return NULL;
+	if (strcmp(u.scheme, "redis") == 0 || strcmp(u.scheme, "unix") == 0)
+		return dmd_cache_redis_open(&u, err, errlen);
+	snprintf(err, errlen, "unknown cache scheme \"%s\" (want redis:// or "
+	    "unix://)", u.scheme);
+	return NULL;
+}
+
+int
+dmd_cache_put(struct dmd_cache *c, struct dmd_batch *b)
+{
+	dmd_batch_seal(b);
+	return c->ops->put(c, b);
+}
+
+int
+dmd_cache_names(struct dmd_cache *c, dmd_name_cb *cb, void *arg)
+{
+	return c->ops->names(c, cb, arg);
+}
+
+int
+dmd_cache_read(struct dmd_cache *c, const char *const *names, size_t n,
+    int64_t from, int64_t until, dmd_series_cb *cb, void *arg)
+{
+	return c->ops->read(c, names, n, from, until, cb, arg);
+}
+
+void
+dmd_cache_close(struct dmd_cache *c)
+{
+	if (c != NULL)
+		c->ops->close(c);
+}

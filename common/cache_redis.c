@@ -1,0 +1,470 @@
+/*
+ * cache_redis.c - the cache tier on one Redis server (see cache_redis.h).
+ *
+ * Layout (DESIGN.md section 6).  Series are spread over DMD_SHARDS shards
+ * by dmd_name_hash(); every key of a shard carries the shard as a hash
+ * tag, so a shard lives in one Redis Cluster slot and scripts that touch
+ * a series and its shard's sets stay single-slot:
+ *
+ *   dmd:{s0421}:n        SET of the names known in the shard
+ *   dmd:{s0421}:due      ZSET, name -> oldest cached time (for dmd-flush)
+ *   dmd:{s0421}:c:NAME   LIST of blocks (block.h), one per series per batch
+ *
+ * A batch costs one SADD and one ZADD per shard it touches plus one RPUSH
+ * per series, all in one pipeline.  The shard sets are written before the
+ * blocks, so a writer killed between the two leaves at worst a name with
+ * no points, never points that no query can find.  A list keeps blocks in
+ * the order Redis received them, which is what "the value written last
+ * wins" means; a block is written once at its exact size (strings grown
+ * by APPEND waste 20-34 bytes per point).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "block.h"
+#include "cache.h"
+#include "cache_redis.h"
+#include "url.h"
+#include "xmalloc.h"
+
+#define CONNECT_TIMEOUT_MS	2000
+#define COMMAND_TIMEOUT_MS	30000
+
+struct redis_cache {
+	struct dmd_cache base;
+	char		 host[256];
+	int		 port;
+	char		 path[DMD_URL_MAX];	/* unix socket, or "" */
+	int		 db;
+	redisContext	*ctx;
+	/* scratch kept between calls */
+	char		*buf;		/* keys and blocks of a batch */
+	size_t		 bufcap;
+	const char	**argv;
+	size_t		*argvlen;
+	size_t		 argcap;
+	uint32_t	*order;
+	size_t		 ordercap;
+	uint32_t	 count[DMD_SHARDS + 1];
+	struct dmd_sample *samples;
+	size_t		 samplecap;
+};
+
+static void
+seterr(struct redis_cache *rc, int err, const char *fmt, const char *detail)
+{
+	rc->base.err = err;
+	snprintf(rc->base.errstr, sizeof(rc->base.errstr), fmt, detail);
+	rc->base.stats.errors++;
+}
+
+static void
+drop(struct redis_cache *rc)
+{
+	if (rc->ctx != NULL)
+		redisFree(rc->ctx);
+	rc->ctx = NULL;
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+ensure_connected(struct redis_cache *rc)
+{
+	struct timeval ct = { CONNECT_TIMEOUT_MS / 1000,
+	    (CONNECT_TIMEOUT_MS % 1000) * 1000 };
+	struct timeval tv = { COMMAND_TIMEOUT_MS / 1000, 0 };
+	redisReply *r;
+
+	if (rc->ctx != NULL)
+		return 0;
+	if (rc->path[0] != '\0')
+		rc->ctx = redisConnectUnixWithTimeout(rc->path, ct);
+	else
+		rc->ctx = redisConnectWithTimeout(rc->host, rc->port, ct);
+	if (rc->ctx == NULL || rc->ctx->err) {
+		seterr(rc, DMD_ERR_IO, "cannot connect to redis: %s",
+		    rc->ctx ? rc->ctx->errstr : "out of memory");
+		drop(rc);
+		return -1;
+	}
+	redisSetTimeout(rc->ctx, tv);
+	if (rc->db != 0) {
+		r = redisCommand(rc->ctx, "SELECT %d", rc->db);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			seterr(rc, r ? DMD_ERR_CONFIG : DMD_ERR_IO,
+			    "redis SELECT failed: %s",
+			    r ? r->str : rc->ctx->errstr);
+			if (r != NULL)
+				freeReplyObject(r);
+			drop(rc);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/* Read ncmd replies of a pipeline.  A connection error drops the
+ * connection (the next call reconnects); error replies are all read, so
+ * the connection stays usable, and the first is reported.  With keep,
+ * replies are stored in keep[] for the caller to free. */
+static int
+read_replies(struct redis_cache *rc, size_t ncmd, redisReply **keep,
+    double started)
+{
+	redisReply *r;
+	size_t i;
+	int rv = 0;
+	double dt;
+
+	for (i = 0; i < ncmd; i++) {
+		if (redisGetReply(rc->ctx, (void **)&r) != REDIS_OK) {
+			seterr(rc, DMD_ERR_IO, "redis: %s", rc->ctx->errstr[0] ?
+			    rc->ctx->errstr : "connection lost");
+			drop(rc);
+			if (keep != NULL)
+				while (i-- > 0)
+					freeReplyObject(keep[i]);
+			return -1;
+		}
+		if (r->type == REDIS_REPLY_ERROR && rv == 0) {
+			seterr(rc, DMD_ERR_REPLY, "redis: %s", r->str);
+			rv = -1;
+		}
+		if (keep != NULL)
+			keep[i] = r;
+		else
+			freeReplyObject(r);
+	}
+	dt = now_seconds() - started;
+	rc->base.stats.requests++;
+	rc->base.stats.commands += ncmd;
+	rc->base.stats.seconds += dt;
+	if (dt > rc->base.stats.max_seconds)
+		rc->base.stats.max_seconds = dt;
+	if (rv != 0 && keep != NULL)
+		for (i = 0; i < ncmd; i++)
+			freeReplyObject(keep[i]);
+	return rv;
+}
+
+static void
+grow_argv(struct redis_cache *rc, size_t n)
+{
+	size_t cap = rc->argcap;
+
+	rc->argv = xgrow(rc->argv, &cap, n, sizeof(*rc->argv));
+	cap = rc->argcap;
+	rc->argvlen = xgrow(rc->argvlen, &cap, n, sizeof(*rc->argvlen));
+	rc->argcap = cap;
+}
+
+static size_t
+key_len(size_t namelen)
+{
+	return sizeof("dmd:{s0000}:c:") - 1 + namelen;
+}
+
+static size_t
+series_key(char *out, uint32_t hash, const char *name, size_t namelen)
+{
+	size_t n = (size_t)sprintf(out, "dmd:{s%04u}:c:",
+	    (unsigned)(hash % DMD_SHARDS));
+
+	memcpy(out + n, name, namelen);
+	return n + namelen;
+}
+
+static int
+redis_put(struct dmd_cache *c, struct dmd_batch *b)
+{
+	struct redis_cache *rc = (struct redis_cache *)c;
+	uint32_t *count = rc->count, *order;
+	size_t i, j, need, off, ncmd = 0, argc;
+	char shardkey[32], score[24];
+	char *scores;
+	double t0;
+
+	if (b->nseries == 0)
+		return 0;
+	if (ensure_connected(rc) != 0)
+		return -1;
+	t0 = now_seconds();
+
+	/* Series in shard order: one SADD and one ZADD per shard. */
+	memset(rc->count, 0, sizeof(rc->count));
+	for (i = 0; i < b->nseries; i++)
+		count[b->series[i].hash % DMD_SHARDS + 1]++;
+	for (i = 1; i <= DMD_SHARDS; i++)
+		count[i] += count[i - 1];
+	rc->order = xgrow(rc->order, &rc->ordercap, b->nseries,
+	    sizeof(*rc->order));
+	order = rc->order;
+	for (i = 0; i < b->nseries; i++)
+		order[count[b->series[i].hash % DMD_SHARDS]++] = i;
+
+	/* One buffer for scores, keys and blocks, laid out in advance so
+	 * argv can point into it. */
+	need = b->nseries * 24;
+	for (i = 0; i < b->nseries; i++)
+		need += key_len(b->series[i].namelen) +
+		    dmd_block_size(b->series[i].n);
+	rc->buf = xgrow(rc->buf, &rc->bufcap, need, 1);
+	scores = rc->buf;
+	off = b->nseries * 24;
+	grow_argv(rc, 3 + 2 * b->nseries);
+
+	for (i = 0; i < b->nseries; i = j) {
+		uint32_t shard = b->series[order[i]].hash % DMD_SHARDS;
+		size_t k;
+
+		for (j = i; j < b->nseries &&
+		    b->series[order[j]].hash % DMD_SHARDS == shard; j++)
+			;
+		argc = 0;
+		rc->argv[argc] = "SADD";
+		rc->argvlen[argc++] = 4;
+		snprintf(shardkey, sizeof(shardkey), "dmd:{s%04u}:n",
+		    (unsigned)shard);
+		rc->argv[argc] = shardkey;
+		rc->argvlen[argc++] = strlen(shardkey);
+		for (k = i; k < j; k++) {
+			rc->argv[argc] = b->series[order[k]].name;
+			rc->argvlen[argc++] = b->series[order[k]].namelen;
+		}
+		redisAppendCommandArgv(rc->ctx, argc, rc->argv, rc->argvlen);
+		argc = 0;
+		rc->argv[argc] = "ZADD";
+		rc->argvlen[argc++] = 4;
+		snprintf(shardkey, sizeof(shardkey), "dmd:{s%04u}:due",
+		    (unsigned)shard);
+		rc->argv[argc] = shardkey;
+		rc->argvlen[argc++] = strlen(shardkey);
+		/* LT: a series already due keeps the older time */
+		rc->argv[argc] = "LT";
+		rc->argvlen[argc++] = 2;
+		for (k = i; k < j; k++) {
+			const struct dmd_batch_series *s = &b->series[order[k]];
+			char *sc = scores + 24 * order[k];
+
+			snprintf(score, sizeof(score), "%lld",
+			    (long long)s->tmin);
+			memcpy(sc, score, strlen(score) + 1);
+			rc->argv[argc] = sc;
+			rc->argvlen[argc++] = strlen(sc);
+			rc->argv[argc] = s->name;
+			rc->argvlen[argc++] = s->namelen;
+		}
+		redisAppendCommandArgv(rc->ctx, argc, rc->argv, rc->argvlen);
+		ncmd += 2;
+	}
+
+	for (i = 0; i < b->nseries; i++) {
+		const struct dmd_batch_series *s = &b->series[i];
+		char *key = rc->buf + off;
+		size_t klen = series_key(key, s->hash, s->name, s->namelen);
+		char *blk = key + klen;
+		size_t blen = dmd_block_encode(s->samples, s->n, blk);
+
+		off += klen + blen;
+		rc->argv[0] = "RPUSH";
+		rc->argvlen[0] = 5;
+		rc->argv[1] = key;
+		rc->argvlen[1] = klen;
+		rc->argv[2] = blk;
+		rc->argvlen[2] = blen;
+		redisAppendCommandArgv(rc->ctx, 3, rc->argv, rc->argvlen);
+		ncmd++;
+	}
+	return read_replies(rc, ncmd, NULL, t0);
+}
+
+static int
+redis_names(struct dmd_cache *c, dmd_name_cb *cb, void *arg)
+{
+	struct redis_cache *rc = (struct redis_cache *)c;
+	redisReply **replies;
+	size_t i, k;
+	int rv = 0;
+	double t0;
+
+	if (ensure_connected(rc) != 0)
+		return -1;
+	t0 = now_seconds();
+	for (i = 0; i < DMD_SHARDS; i++)
+		redisAppendCommand(rc->ctx, "SMEMBERS dmd:{s%04u}:n",
+		    (unsigned)i);
+	replies = xcalloc(DMD_SHARDS, sizeof(*replies));
+	if (read_replies(rc, DMD_SHARDS, replies, t0) != 0) {
+		free(replies);
+		return -1;
+	}
+	for (i = 0; i < DMD_SHARDS; i++) {
+		redisReply *r = replies[i];
+
+		if (rv == 0 && r->type == REDIS_REPLY_ARRAY) {
+			for (k = 0; k < r->elements && rv == 0; k++)
+				if (r->element[k]->type == REDIS_REPLY_STRING)
+					rv = cb(arg, r->element[k]->str,
+					    r->element[k]->len);
+		} else if (rv == 0) {
+			seterr(rc, DMD_ERR_REPLY, "redis: %s",
+			    "unexpected reply to SMEMBERS");
+			rv = -1;
+		}
+		freeReplyObject(r);
+	}
+	free(replies);
+	return rv < 0 && c->err != DMD_ERR_NONE ? -1 : 0;
+}
+
+static int
+redis_read(struct dmd_cache *c, const char *const *names, size_t n,
+    int64_t from, int64_t until, dmd_series_cb *cb, void *arg)
+{
+	struct redis_cache *rc = (struct redis_cache *)c;
+	char key[sizeof("dmd:{s0000}:c:") + DMD_NAME_MAX + 1];
+	redisReply *r;
+	size_t i, k, ns;
+	int rv = 0;
+	double t0;
+
+	if (n == 0)
+		return 0;
+	if (ensure_connected(rc) != 0)
+		return -1;
+	t0 = now_seconds();
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		size_t klen;
+
+		if (len > DMD_NAME_MAX)
+			len = DMD_NAME_MAX;
+		klen = series_key(key, dmd_name_hash(names[i], len), names[i],
+		    len);
+		redisAppendCommand(rc->ctx, "LRANGE %b 0 -1", key, klen);
+	}
+	for (i = 0; i < n; i++) {
+		if (redisGetReply(rc->ctx, (void **)&r) != REDIS_OK) {
+			seterr(rc, DMD_ERR_IO, "redis: %s", rc->ctx->errstr);
+			drop(rc);
+			return -1;
+		}
+		if (rv != 0) {
+			freeReplyObject(r);
+			continue;
+		}
+		if (r->type != REDIS_REPLY_ARRAY) {
+			seterr(rc, DMD_ERR_REPLY, "redis: reading %s failed",
+			    names[i]);
+			if (r->type == REDIS_REPLY_ERROR)
+				seterr(rc, DMD_ERR_REPLY, "redis: %s", r->str);
+			rv = -1;
+			freeReplyObject(r);
+			continue;
+		}
+		ns = 0;
+		for (k = 0; k < r->elements; k++)
+			if (r->element[k]->type != REDIS_REPLY_STRING ||
+			    dmd_block_decode(r->element[k]->str,
+			    r->element[k]->len, from, until, &rc->samples, &ns,
+			    &rc->samplecap) != 0) {
+				seterr(rc, DMD_ERR_DATA,
+				    "corrupt block in series \"%s\"", names[i]);
+				rv = -1;
+				break;
+			}
+		freeReplyObject(r);
+		if (rv == 0 && ns > 0) {
+			ns = dmd_samples_resolve(rc->samples, ns);
+			if (cb(arg, names[i], rc->samples, ns) != 0)
+				rv = 1;	/* stop quietly; keep draining */
+		}
+	}
+	{
+		double dt = now_seconds() - t0;
+
+		c->stats.requests++;
+		c->stats.commands += n;
+		c->stats.seconds += dt;
+		if (dt > c->stats.max_seconds)
+			c->stats.max_seconds = dt;
+	}
+	return rv < 0 ? -1 : 0;
+}
+
+static void
+redis_close(struct dmd_cache *c)
+{
+	struct redis_cache *rc = (struct redis_cache *)c;
+
+	drop(rc);
+	free(rc->buf);
+	free(rc->argv);
+	free(rc->argvlen);
+	free(rc->order);
+	free(rc->samples);
+	free(rc);
+}
+
+static const struct dmd_cache_ops redis_ops = {
+	redis_put, redis_names, redis_read, redis_close
+};
+
+struct dmd_cache *
+dmd_cache_redis_open(const struct dmd_url *u, char *err, size_t errlen)
+{
+	struct redis_cache *rc;
+	char dbs[16];
+	const char *errstr = NULL;
+	long db = 0;
+	char *e;
+
+	if (strcmp(u->scheme, "unix") == 0) {
+		if (u->path[0] != '/' || u->host[0] != '\0') {
+			snprintf(err, errlen, "unix URL needs an absolute "
+			    "path: unix:///PATH");
+			return NULL;
+		}
+		if (dmd_url_param(u, "db", dbs, sizeof(dbs)) == 0)
+			errstr = dbs;
+	} else {
+		if (u->host[0] == '\0') {
+			snprintf(err, errlen, "redis URL needs a host");
+			return NULL;
+		}
+		if (u->path[0] != '\0' && strcmp(u->path, "/") != 0)
+			errstr = u->path + 1;
+	}
+	if (errstr != NULL) {
+		db = strtol(errstr, &e, 10);
+		if (*errstr == '\0' || *e != '\0' || db < 0 || db > 65535) {
+			snprintf(err, errlen, "bad redis database \"%s\"",
+			    errstr);
+			return NULL;
+		}
+	}
+	rc = xcalloc(1, sizeof(*rc));
+	rc->base.ops = &redis_ops;
+	rc->db = (int)db;
+	if (strcmp(u->scheme, "unix") == 0)
+		snprintf(rc->path, sizeof(rc->path), "%s", u->path);
+	else {
+		snprintf(rc->host, sizeof(rc->host), "%s", u->host);
+		rc->port = u->port ? u->port : 6379;
+	}
+	return &rc->base;
+}

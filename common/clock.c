@@ -1,0 +1,41 @@
+/*
+ * clock.c - monotonic and wall clocks (see clock.h).
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "clock.h"
+
+int64_t
+dmd_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double
+dmd_mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int64_t
+dmd_wall_seconds(void)
+{
+	return (int64_t)time(NULL);
+}
+
+void
+dmd_sleep_ms(int64_t ms, volatile int *stop)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		if (stop != NULL && *stop)
+			break;
+}

@@ -1,0 +1,149 @@
+/*
+ * point.c - validation and canonical text of points (see point.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "point.h"
+#include "xmalloc.h"
+
+#define C1(c) [c] = 1
+const unsigned char dmd_name_chars[256] = {
+	C1('.'), C1('_'), C1(':'), C1('-'),
+	C1('0'), C1('1'), C1('2'), C1('3'), C1('4'), C1('5'), C1('6'),
+	C1('7'), C1('8'), C1('9'),
+	C1('A'), C1('B'), C1('C'), C1('D'), C1('E'), C1('F'), C1('G'),
+	C1('H'), C1('I'), C1('J'), C1('K'), C1('L'), C1('M'), C1('N'),
+	C1('O'), C1('P'), C1('Q'), C1('R'), C1('S'), C1('T'), C1('U'),
+	C1('V'), C1('W'), C1('X'), C1('Y'), C1('Z'),
+	C1('a'), C1('b'), C1('c'), C1('d'), C1('e'), C1('f'), C1('g'),
+	C1('h'), C1('i'), C1('j'), C1('k'), C1('l'), C1('m'), C1('n'),
+	C1('o'), C1('p'), C1('q'), C1('r'), C1('s'), C1('t'), C1('u'),
+	C1('v'), C1('w'), C1('x'), C1('y'), C1('z'),
+};
+#undef C1
+
+int
+dmd_name_check(const char *name, size_t len, char *why)
+{
+	size_t i;
+	unsigned char c;
+
+	if (len == 0) {
+		strcpy(why, "name empty");
+		return -1;
+	}
+	if (len > DMD_NAME_MAX) {
+		snprintf(why, DMD_REASON_MAX, "name too long (%zu bytes > %d)",
+		    len, DMD_NAME_MAX);
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)name[i];
+		if (!dmd_name_chars[c]) {
+			if (c > 0x20 && c < 0x7f && c != '\'' && c != '\\')
+				snprintf(why, DMD_REASON_MAX,
+				    "name has bad character '%c'", c);
+			else
+				snprintf(why, DMD_REASON_MAX,
+				    "name has bad character '\\x%02x'", c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+dmd_value_format(double v, char *buf)
+{
+	int prec, n = 0;
+
+	/* The shortest digits that read back: a round trip at 15 digits
+	 * is also the shortest (a double's spacing is finer than 15
+	 * digits', so a shorter round-tripping string rounds to the same
+	 * 15 digits), and 17 always round-trips. */
+	for (prec = 15; prec <= 17; prec++) {
+		n = snprintf(buf, DMD_VALUE_STRMAX, "%.*g", prec, v);
+		if (prec == 17 || strtod(buf, NULL) == v)
+			break;
+	}
+	return n;
+}
+
+char *
+dmd_quote(char *buf, size_t bufsz, const char *s, size_t len)
+{
+	size_t o = 0, i, max = 32;
+	unsigned char c;
+
+	if (bufsz < 16)
+		return buf;
+	buf[o++] = '"';
+	for (i = 0; i < len && i < max && o + 8 < bufsz; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			buf[o++] = c;
+		else
+			o += snprintf(buf + o, bufsz - o, "\\x%02x", c);
+	}
+	if (i < len && o + 4 < bufsz) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+static int
+sample_sorted(const struct dmd_sample *s, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (s[i].time < s[i - 1].time)
+			return 0;
+	return 1;
+}
+
+/* Merge sort: stable, so among equal times the later-written stays
+ * later; qsort(3) is not stable. */
+static void
+sample_msort(struct dmd_sample *s, struct dmd_sample *tmp, size_t n)
+{
+	size_t mid = n / 2, i = 0, j = mid, k = 0;
+
+	if (n < 2)
+		return;
+	sample_msort(s, tmp, mid);
+	sample_msort(s + mid, tmp, n - mid);
+	while (i < mid && j < n)
+		tmp[k++] = s[j].time < s[i].time ? s[j++] : s[i++];
+	while (i < mid)
+		tmp[k++] = s[i++];
+	while (j < n)
+		tmp[k++] = s[j++];
+	memcpy(s, tmp, n * sizeof(*s));
+}
+
+size_t
+dmd_samples_resolve(struct dmd_sample *s, size_t n)
+{
+	struct dmd_sample *tmp;
+	size_t i, o;
+
+	if (n < 2)
+		return n;
+	if (!sample_sorted(s, n)) {
+		tmp = xmalloc(n * sizeof(*tmp));
+		sample_msort(s, tmp, n);
+		free(tmp);
+	}
+	for (i = 1, o = 0; i < n; i++) {
+		if (s[i].time != s[o].time)
+			o++;
+		s[o] = s[i];
+	}
+	return o + 1;
+}

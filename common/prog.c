@@ -1,0 +1,53 @@
+/*
+ * prog.c - process set-up shared by every program (see prog.h).
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "prog.h"
+
+void
+dmd_prog_init(void)
+{
+	int fd;
+
+	/* curl's tool_main.c: a closed 0, 1 or 2 would be reused by the
+	 * next open() and data would go where diagnostics should. */
+	do {
+		fd = open("/dev/null", O_RDWR);
+	} while (fd >= 0 && fd <= 2);
+	if (fd > 2)
+		close(fd);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+const char *
+dmd_env(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : def;
+}
+
+const char *
+dmd_hostname(void)
+{
+	static char host[64];
+	char *p;
+
+	if (host[0] != '\0')
+		return host;
+	if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	if ((p = strchr(host, '.')) != NULL)
+		*p = '\0';
+	for (p = host; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			*p = '_';
+	return host;
+}

@@ -1,0 +1,30 @@
+/*
+ * prog.h - the start every dmd-* program shares.
+ *
+ * Programs print their own diagnostics with err(3)/warnx(3), which prefix
+ * the program name; this module only prepares the process and reads the
+ * settings every program has (flags > DMD_* environment > defaults).
+ */
+#ifndef DMD_PROG_H
+#define DMD_PROG_H
+
+/* Exit statuses shared by all programs (documented in dmd(7)). */
+#define DMD_EXIT_OK		0	/* everything stored / done */
+#define DMD_EXIT_REJECTS	1	/* some input rejected, the rest stored */
+#define DMD_EXIT_USAGE		2	/* usage or configuration error */
+#define DMD_EXIT_SPILLED	3	/* backend unavailable, points spilled */
+#define DMD_EXIT_BACKEND	4	/* backend failed, nothing to spill */
+#define DMD_EXIT_IO		5	/* local I/O error (input, output, spill) */
+
+/* Make sure fds 0-2 are open (so a later open(2) never becomes stdout)
+ * and ignore SIGPIPE (a closed pipe is seen as EPIPE from write). */
+void dmd_prog_init(void);
+
+/* Return getenv(name) if set and non-empty, else def. */
+const char *dmd_env(const char *name, const char *def);
+
+/* Short host name made safe for a metric name component: characters
+ * outside [A-Za-z0-9_-] become '_'.  Returns a static buffer. */
+const char *dmd_hostname(void);
+
+#endif

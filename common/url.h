@@ -1,0 +1,30 @@
+/*
+ * url.h - tier URLs.
+ *
+ * Every tier is chosen by a URL: redis://HOST:PORT[/DB] and
+ * unix:///PATH[?db=N] for the cache today; file://, dynamodb://, s3://,
+ * kinesis:// and redis-cluster:// as later tiers arrive.  This module only
+ * splits a URL into parts; each backend checks what it needs.
+ */
+#ifndef DMD_URL_H
+#define DMD_URL_H
+
+#define DMD_URL_MAX	1024
+
+struct dmd_url {
+	char	 scheme[32];
+	char	 host[256];	/* may hold a comma-separated list */
+	int	 port;		/* 0 if none given */
+	char	 path[DMD_URL_MAX];	/* decoded; starts with '/' if any */
+	char	 query[DMD_URL_MAX];	/* raw text after '?' */
+};
+
+/* Split s into u.  Returns 0, or -1 with a reason in err (errlen bytes). */
+int dmd_url_parse(const char *s, struct dmd_url *u, char *err, size_t errlen);
+
+/* Value of parameter key in the query part, copied to buf (buflen
+ * bytes).  Returns 0 if present, -1 if not. */
+int dmd_url_param(const struct dmd_url *u, const char *key, char *buf,
+    size_t buflen);
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * writer.c - batches into the cache, with retries and spill (see writer.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "output.h"
+#include "writer.h"
+
+#define BACKOFF_FIRST_MS	100
+#define BACKOFF_MAX_MS		2000
+
+static void
+notice(struct dmd_writer *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+notice(struct dmd_writer *w, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (w->notice == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	w->notice(w->notice_arg, msg);
+}
+
+void
+dmd_writer_init(struct dmd_writer *w, struct dmd_cache *cache)
+{
+	memset(w, 0, sizeof(*w));
+	w->cache = cache;
+	w->batch_max = 250000;
+	w->max_delay_ms = 200;
+	w->retry_for_ms = 30000;
+	dmd_batch_init(&w->batch);
+}
+
+/* Write the batch, in arrival order, to the spill file and fsync it. */
+static int
+spill_batch(struct dmd_writer *w)
+{
+	struct dmd_batch *b = &w->batch;
+	struct dmd_output out;
+	size_t i;
+	int fd;
+
+	if (w->spill == NULL) {
+		fd = open(w->spill_path, O_WRONLY | O_CREAT | O_APPEND |
+		    O_CLOEXEC, 0600);
+		if (fd < 0 || (w->spill = fdopen(fd, "a")) == NULL) {
+			snprintf(w->errstr, sizeof(w->errstr),
+			    "cannot open spill file %s: %s", w->spill_path,
+			    strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		notice(w, "spilling unstored points to %s", w->spill_path);
+	}
+	dmd_output_init(&out, w->spill, DMD_OUT_NDJSON);
+	for (i = 0; i < b->npoints; i++) {
+		const struct dmd_batch_point *bp = &b->points[i];
+
+		dmd_output_point(&out, dmd_batch_name(b, bp->series),
+		    b->series[bp->series].namelen, bp->time, bp->value);
+	}
+	if (fflush(w->spill) != 0 || ferror(w->spill) ||
+	    fsync(fileno(w->spill)) != 0) {
+		snprintf(w->errstr, sizeof(w->errstr),
+		    "cannot write spill file %s: %s", w->spill_path,
+		    strerror(errno));
+		return -1;
+	}
+	w->spilled += b->npoints;
+	return 0;
+}
+
+int
+dmd_writer_flush(struct dmd_writer *w)
+{
+	struct dmd_batch *b = &w->batch;
+	int64_t start, delay = BACKOFF_FIRST_MS, left;
+	int rv = 0, warned = 0;
+
+	if (b->npoints == 0)
+		return 0;
+	if (!w->spilling) {
+		start = dmd_mono_ms();
+		while (dmd_cache_put(w->cache, b) != 0) {
+			left = w->retry_for_ms - (dmd_mono_ms() - start);
+			if (left <= 0 || (w->stop != NULL && *w->stop)) {
+				notice(w, "giving up on the cache after %lld "
+				    "ms: %s", (long long)(dmd_mono_ms() - start),
+				    w->cache->errstr);
+				w->spilling = 1;
+				break;
+			}
+			if (!warned)
+				notice(w, "%s; retrying for up to %lld ms",
+				    w->cache->errstr,
+				    (long long)w->retry_for_ms);
+			warned = 1;
+			dmd_sleep_ms(delay < left ? delay : left, w->stop);
+			delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+			    delay * 2;
+			w->retries++;
+		}
+		if (!w->spilling) {
+			if (warned)
+				notice(w, "cache is back; batch stored");
+			w->accepted += b->npoints;
+			w->batches++;
+		}
+	}
+	if (w->spilling)
+		rv = spill_batch(w);
+	dmd_batch_clear(b);
+	return rv;
+}
+
+int
+dmd_writer_add(struct dmd_writer *w, const struct dmd_point *p)
+{
+	if (w->batch.npoints == 0)
+		w->first_ms = dmd_mono_ms();
+	dmd_batch_add(&w->batch, p);
+	if (w->batch.npoints >= w->batch_max)
+		return dmd_writer_flush(w);
+	return 0;
+}
+
+int64_t
+dmd_writer_deadline(const struct dmd_writer *w)
+{
+	if (w->batch.npoints == 0)
+		return -1;
+	return w->first_ms + w->max_delay_ms;
+}
+
+int
+dmd_writer_finish(struct dmd_writer *w)
+{
+	int rv = dmd_writer_flush(w);
+
+	if (w->spill != NULL) {
+		if (fclose(w->spill) != 0 && rv == 0) {
+			snprintf(w->errstr, sizeof(w->errstr),
+			    "cannot write spill file %s: %s", w->spill_path,
+			    strerror(errno));
+			rv = -1;
+		}
+		w->spill = NULL;
+	}
+	dmd_batch_release(&w->batch);
+	return rv;
+}

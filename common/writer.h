@@ -1,0 +1,75 @@
+/*
+ * writer.h - the write path: validated points into the cache, in bounded
+ * batches, with retries and a spill file.
+ *
+ * Every program that stores points (dmd-ingest; later dmd-e2e's probe and
+ * dmd-stream's consumer) goes through here, so "nothing lost, nothing
+ * silent" is implemented once:
+ *  - a batch is sent when it holds batch_max points, or when the caller
+ *    sees dmd_writer_deadline() pass (max_delay after its first point);
+ *  - a failed send is retried with exponential backoff (100 ms doubling
+ *    to 2 s) for retry_for; the batch stays in memory meanwhile;
+ *  - past that budget the batch, and every batch after it, is written as
+ *    NDJSON to the spill file and fsync'd, so `dmd-ingest < SPILL` stores
+ *    it later.
+ * The writer never prints: it reports through the notice callback.
+ */
+#ifndef DMD_WRITER_H
+#define DMD_WRITER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "batch.h"
+#include "cache.h"
+
+typedef void dmd_writer_notice(void *arg, const char *msg);
+
+struct dmd_writer {
+	struct dmd_cache *cache;	/* not owned */
+	size_t		 batch_max;
+	int64_t		 max_delay_ms;
+	int64_t		 retry_for_ms;
+	char		 spill_path[4096];
+	dmd_writer_notice *notice;
+	void		*notice_arg;
+	volatile int	*stop;		/* set by a signal: stop retrying */
+
+	/* counters */
+	uint64_t	 accepted;	/* stored in the cache */
+	uint64_t	 spilled;	/* written to the spill file */
+	uint64_t	 batches;
+	uint64_t	 retries;
+
+	/* error of a failed spill (the one unrecoverable failure) */
+	char		 errstr[4096 + 256];
+
+	/* private */
+	struct dmd_batch batch;
+	int64_t		 first_ms;	/* when the batch got its first point */
+	FILE		*spill;
+	int		 spilling;	/* retry budget spent: spill the rest */
+};
+
+/* Set up w to write into cache; the caller then sets the public
+ * settings (defaults: batch_max 250000, max_delay_ms 200, retry_for_ms
+ * 30000).  Finish with dmd_writer_finish(). */
+void dmd_writer_init(struct dmd_writer *w, struct dmd_cache *cache);
+
+/* Add a validated point; sends the batch when it is full.  Returns 0,
+ * or -1 if points could be neither stored nor spilled (errstr says
+ * why). */
+int dmd_writer_add(struct dmd_writer *w, const struct dmd_point *p);
+
+/* Monotonic time (dmd_mono_ms) by which the batch must be sent, or -1
+ * when it is empty. */
+int64_t dmd_writer_deadline(const struct dmd_writer *w);
+
+/* Send the batch now (with retries; spill past the budget).  0 or -1 as
+ * for dmd_writer_add(). */
+int dmd_writer_flush(struct dmd_writer *w);
+
+/* Flush, fsync and close the spill file, free the batch.  0 or -1. */
+int dmd_writer_finish(struct dmd_writer *w);
+
+#endif
