@@ -25,7 +25,7 @@ static const char *const metric[NMETRICS] = {
 	"net.tx_bytes"
 };
 
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t rng;
 
 static uint64_t
 next(void)
@@ -80,7 +80,9 @@ main(int argc, char *argv[])
 	}
 	if (start < 0)
 		start = 1732406400 - 1732406400 % 86400;	/* 2024-11-24 */
-	rng ^= (uint64_t)seed * 0x9e3779b97f4a7c15ULL;
+	rng = 0x9e3779b97f4a7c15ULL + (uint64_t)seed * 0xbf58476d1ce4e5b9ULL;
+	if (rng == 0)
+		rng = 1;
 	state = calloc(hosts * NMETRICS, sizeof(*state));
 	if (state == NULL)
 		err(1, "calloc");

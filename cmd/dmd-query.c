@@ -7,6 +7,7 @@
  * memory holds one group at a time, not the whole answer.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,8 @@ struct query {
 	int		 any_wild;
 	struct dmd_output out;
 	uint64_t	 points, series;
-	int		 outerr;
+	int		 outerr;		/* writing stdout failed */
+	int		 epipe;		/* ... because the reader left */
 };
 
 static void __attribute__((noreturn))
@@ -117,6 +119,7 @@ on_series(void *arg, const char *name, const struct dmd_sample *s, size_t n)
 		if (dmd_output_point(&q->out, name, len, s[i].time,
 		    s[i].value) != 0) {
 			q->outerr = 1;
+			q->epipe = errno == EPIPE;
 			return -1;
 		}
 	q->points += n;
@@ -271,7 +274,9 @@ done:
 	dmd_cache_close(cache);
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0 ||
 	    q.outerr) {
-		warn("stdout");
+		/* `dmd-query ... | head` is normal use, not worth a word */
+		if (!q.epipe && errno != EPIPE)
+			warn("stdout");
 		status = DMD_EXIT_IO;
 	}
 	return status;
