@@ -20,6 +20,27 @@ dmd_name_hash(const char *name, size_t len)
 	return h;
 }
 
+/* The in-memory table's hash: a word at a time, unlike FNV-1a, since it
+ * runs for every point added.  Not stored anywhere, free to change. */
+static uint64_t
+table_hash(const char *s, size_t len)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
+
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, s, len);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 29;
+	return h;
+}
+
 void
 dmd_batch_init(struct dmd_batch *b)
 {
@@ -50,7 +71,7 @@ table_grow(struct dmd_batch *b)
 	b->table = xcalloc(size, sizeof(*b->table));
 	b->tablemask = size - 1;
 	for (i = 0; i < b->nseries; i++) {
-		j = b->series[i].hash & b->tablemask;
+		j = b->series[i].thash & b->tablemask;
 		while (b->table[j] != 0)
 			j = (j + 1) & b->tablemask;
 		b->table[j] = i + 1;
@@ -60,13 +81,14 @@ table_grow(struct dmd_batch *b)
 static uint32_t
 series_find(struct dmd_batch *b, const char *name, size_t len)
 {
-	uint32_t h = dmd_name_hash(name, len), idx;
+	uint64_t h = table_hash(name, len);
 	size_t j = h & b->tablemask;
+	uint32_t idx;
 	struct dmd_batch_series *s;
 
 	while ((idx = b->table[j]) != 0) {
 		s = &b->series[idx - 1];
-		if (s->hash == h && s->namelen == len &&
+		if (s->thash == h && s->namelen == len &&
 		    memcmp(b->names + s->nameoff, name, len) == 0)
 			return idx - 1;
 		j = (j + 1) & b->tablemask;
@@ -75,7 +97,8 @@ series_find(struct dmd_batch *b, const char *name, size_t len)
 	    sizeof(*b->series));
 	s = &b->series[b->nseries];
 	memset(s, 0, sizeof(*s));
-	s->hash = h;
+	s->thash = h;
+	s->hash = dmd_name_hash(name, len);
 	s->namelen = len;
 	s->nameoff = b->nameslen;
 	b->names = xgrow(b->names, &b->namescap, b->nameslen + len + 1, 1);

@@ -21,6 +21,7 @@ struct dmd_batch_series {
 	const char	*name;		/* valid after seal, until clear */
 	size_t		 nameoff, namelen;
 	uint32_t	 hash;		/* dmd_name_hash(name) */
+	uint64_t	 thash;		/* hash of the in-memory table */
 	size_t		 count;		/* points added */
 	struct dmd_sample *samples;	/* after seal: sorted, unique times */
 	size_t		 n;

@@ -363,12 +363,67 @@ lit(const char **qp, const char *e, const char *s, size_t n)
 	return 1;
 }
 
+/* Digits of a time in the canonical shape: 1-12 digits, no sign, no
+ * leading zero, followed by a byte that ends a JSON number.  Returns the
+ * length, or 0 when the general path must judge it. */
+static size_t
+fast_time(const char *q, const char *e, int64_t *t)
+{
+	const char *b = q;
+	int64_t v = 0;
+
+	if (q < e && *q == '0')
+		return 0;
+	for (; q < e && *q >= '0' && *q <= '9' && q - b < 12; q++)
+		v = v * 10 + (*q - '0');
+	if (q == b || q == e || (*q >= '0' && *q <= '9') || *q == '.' ||
+	    *q == 'e' || *q == 'E' || v > DMD_TIME_MAX)
+		return 0;
+	*t = v;
+	return q - b;
+}
+
+/* A value of the form -?D+(.D+)? with at most 15 digits: exact by
+ * Clinger's fast path.  Returns the length, or 0 when the general path
+ * must judge it. */
+static size_t
+fast_value(const char *q, const char *e, double *v)
+{
+	const char *b = q;
+	uint64_t m = 0;
+	int neg = 0, digits = 0, scale = 0;
+
+	if (q < e && *q == '-') {
+		neg = 1;
+		q++;
+	}
+	if (q < e && *q == '0' && q + 1 < e && q[1] >= '0' && q[1] <= '9')
+		return 0;
+	for (; q < e && *q >= '0' && *q <= '9'; q++, digits++)
+		m = m * 10 + (*q - '0');
+	if (digits == 0)
+		return 0;
+	if (q < e && *q == '.') {
+		q++;
+		if (q == e || *q < '0' || *q > '9')
+			return 0;
+		for (; q < e && *q >= '0' && *q <= '9'; q++, scale++)
+			m = m * 10 + (*q - '0');
+	}
+	if (digits + scale > 15 || (q < e && (*q == 'e' || *q == 'E')))
+		return 0;
+	*v = (double)m / pow10_exact[scale];
+	if (neg)
+		*v = -*v;
+	return q - b;
+}
+
 static int
 json_fast(struct dmd_parser *p, const char *q, const char *e)
 {
 	const char *name, *tt, *vt;
 	size_t namelen, tlen, vlen;
-	int isint;
+	int isint, clean = 1;
 	int64_t t;
 	double v;
 	struct dmd_point *pt;
@@ -385,10 +440,16 @@ json_fast(struct dmd_parser *p, const char *q, const char *e)
 	WS(q, e);
 	if (!lit(&q, e, "\"", 1))
 		return 0;
-	for (name = q; q < e && *q != '"'; q++)
-		if (*q == '\\' || (unsigned char)*q < 0x20 ||
-		    (unsigned char)*q >= 0x80)
-			return 0;
+	name = q;
+	while (q < e && dmd_name_chars[(unsigned char)*q])
+		q++;
+	if (q < e && *q != '"') {
+		clean = 0;	/* a bad character: let eval_name say which */
+		for (; q < e && *q != '"'; q++)
+			if (*q == '\\' || (unsigned char)*q < 0x20 ||
+			    (unsigned char)*q >= 0x80)
+				return 0;
+	}
 	if (q == e)
 		return 0;
 	namelen = q++ - name;
@@ -403,9 +464,12 @@ json_fast(struct dmd_parser *p, const char *q, const char *e)
 		return 0;
 	WS(q, e);
 	tt = q;
-	tlen = scan_number(q, e, 1, &isint);
-	if (tlen == 0 || !isint || tlen > 18)
-		return 0;
+	if ((tlen = fast_time(q, e, &t)) == 0) {
+		tlen = scan_number(q, e, 1, &isint);
+		if (tlen == 0 || !isint || tlen > 18)
+			return 0;
+		clean = 0;
+	}
 	q += tlen;
 	WS(q, e);
 	if (!lit(&q, e, ",", 1))
@@ -418,9 +482,12 @@ json_fast(struct dmd_parser *p, const char *q, const char *e)
 		return 0;
 	WS(q, e);
 	vt = q;
-	vlen = scan_number(q, e, 1, &isint);
-	if (vlen == 0)
-		return 0;
+	if ((vlen = fast_value(q, e, &v)) == 0) {
+		vlen = scan_number(q, e, 1, &isint);
+		if (vlen == 0)
+			return 0;
+		clean = 0;
+	}
 	q += vlen;
 	WS(q, e);
 	if (!lit(&q, e, "}", 1))
@@ -429,10 +496,12 @@ json_fast(struct dmd_parser *p, const char *q, const char *e)
 	if (q != e)
 		return 0;
 
-	if (eval_name(p, -1, name, namelen) != 0 ||
-	    eval_time(p, -1, tt, tlen, 1, 0, &t) != 0 ||
-	    eval_value(p, -1, vt, vlen, 1, &v) != 0)
-		return 1;
+	if (!clean || namelen == 0 || namelen > DMD_NAME_MAX) {
+		if (eval_name(p, -1, name, namelen) != 0 ||
+		    eval_time(p, -1, tt, tlen, 1, 0, &t) != 0 ||
+		    eval_value(p, -1, vt, vlen, 1, &v) != 0)
+			return 1;
+	}
 	pt = add_point(p);
 	pt->name = name;
 	pt->namelen = namelen;

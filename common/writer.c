@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #define BACKOFF_FIRST_MS	100
 #define BACKOFF_MAX_MS		2000
 
+static void *sender(void *);
 static void
 notice(struct dmd_writer *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -42,14 +44,18 @@ dmd_writer_init(struct dmd_writer *w, struct dmd_cache *cache)
 	w->batch_max = 250000;
 	w->max_delay_ms = 200;
 	w->retry_for_ms = 30000;
-	dmd_batch_init(&w->batch);
+	dmd_batch_init(&w->batch[0]);
+	dmd_batch_init(&w->batch[1]);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, sender, w) != 0)
+		abort();	/* like an allocation failure */
 }
 
 /* Write the batch, in arrival order, to the spill file and fsync it. */
 static int
-spill_batch(struct dmd_writer *w)
+spill_batch(struct dmd_writer *w, struct dmd_batch *b)
 {
-	struct dmd_batch *b = &w->batch;
 	struct dmd_output out;
 	size_t i;
 	int fd;
@@ -85,15 +91,13 @@ spill_batch(struct dmd_writer *w)
 	return 0;
 }
 
-int
-dmd_writer_flush(struct dmd_writer *w)
+/* Store one batch (in the sender thread): retries, then spill. */
+static int
+send_batch(struct dmd_writer *w, struct dmd_batch *b)
 {
-	struct dmd_batch *b = &w->batch;
 	int64_t start, delay = BACKOFF_FIRST_MS, left;
 	int rv = 0, warned = 0;
 
-	if (b->npoints == 0)
-		return 0;
 	if (!w->spilling) {
 		start = dmd_mono_ms();
 		while (dmd_cache_put(w->cache, b) != 0) {
@@ -123,18 +127,91 @@ dmd_writer_flush(struct dmd_writer *w)
 		}
 	}
 	if (w->spilling)
-		rv = spill_batch(w);
+		rv = spill_batch(w, b);
 	dmd_batch_clear(b);
 	return rv;
+}
+
+/*
+ * Two batches: the caller fills one while the sender thread stores the
+ * other, so parsing and the backend's round trips overlap.  The sender
+ * alone touches the cache, the spill file and the counters until
+ * dmd_writer_finish() joins it.
+ */
+static void *
+sender(void *arg)
+{
+	struct dmd_writer *w = arg;
+	struct dmd_batch *b;
+	int rv;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->pending == NULL && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->pending == NULL)
+			break;
+		b = w->pending;
+		pthread_mutex_unlock(&w->mu);
+		rv = send_batch(w, b);
+		pthread_mutex_lock(&w->mu);
+		if (rv != 0)
+			w->failed = 1;
+		w->pending = NULL;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Wait until the sender is idle.  Returns -1 if a batch failed. */
+static int
+wait_idle(struct dmd_writer *w)
+{
+	int rv;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->pending != NULL)
+		pthread_cond_wait(&w->cv, &w->mu);
+	rv = w->failed ? -1 : 0;
+	pthread_mutex_unlock(&w->mu);
+	return rv;
+}
+
+int
+dmd_writer_flush(struct dmd_writer *w)
+{
+	struct dmd_batch *b = &w->batch[w->cur];
+
+	if (wait_idle(w) != 0)
+		return -1;
+	if (b->npoints == 0)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	w->pending = b;
+	w->cur ^= 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+int
+dmd_writer_sync(struct dmd_writer *w)
+{
+	if (dmd_writer_flush(w) != 0)
+		return -1;
+	return wait_idle(w);
 }
 
 int
 dmd_writer_add(struct dmd_writer *w, const struct dmd_point *p)
 {
-	if (w->batch.npoints == 0)
+	struct dmd_batch *b = &w->batch[w->cur];
+
+	if (b->npoints == 0)
 		w->first_ms = dmd_mono_ms();
-	dmd_batch_add(&w->batch, p);
-	if (w->batch.npoints >= w->batch_max)
+	dmd_batch_add(b, p);
+	if (b->npoints >= w->batch_max)
 		return dmd_writer_flush(w);
 	return 0;
 }
@@ -142,7 +219,7 @@ dmd_writer_add(struct dmd_writer *w, const struct dmd_point *p)
 int64_t
 dmd_writer_deadline(const struct dmd_writer *w)
 {
-	if (w->batch.npoints == 0)
+	if (w->batch[w->cur].npoints == 0)
 		return -1;
 	return w->first_ms + w->max_delay_ms;
 }
@@ -150,8 +227,15 @@ dmd_writer_deadline(const struct dmd_writer *w)
 int
 dmd_writer_finish(struct dmd_writer *w)
 {
-	int rv = dmd_writer_flush(w);
+	int rv = dmd_writer_sync(w);
 
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
 	if (w->spill != NULL) {
 		if (fclose(w->spill) != 0 && rv == 0) {
 			snprintf(w->errstr, sizeof(w->errstr),
@@ -161,6 +245,7 @@ dmd_writer_finish(struct dmd_writer *w)
 		}
 		w->spill = NULL;
 	}
-	dmd_batch_release(&w->batch);
+	dmd_batch_release(&w->batch[0]);
+	dmd_batch_release(&w->batch[1]);
 	return rv;
 }

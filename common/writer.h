@@ -12,11 +12,16 @@
  *  - past that budget the batch, and every batch after it, is written as
  *    NDJSON to the spill file and fsync'd, so `dmd-ingest < SPILL` stores
  *    it later.
- * The writer never prints: it reports through the notice callback.
+ * A sender thread stores one batch while the caller fills the next, so
+ * parsing overlaps the backend's round trips; counters and the cache
+ * belong to that thread until dmd_writer_finish().  The writer never
+ * prints: it reports through the notice callback (called from the
+ * sender thread).
  */
 #ifndef DMD_WRITER_H
 #define DMD_WRITER_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -45,10 +50,16 @@ struct dmd_writer {
 	char		 errstr[4096 + 256];
 
 	/* private */
-	struct dmd_batch batch;
-	int64_t		 first_ms;	/* when the batch got its first point */
+	struct dmd_batch batch[2];	/* one filling, one being sent */
+	int		 cur;		/* the one filling */
+	int64_t		 first_ms;	/* when it got its first point */
 	FILE		*spill;
 	int		 spilling;	/* retry budget spent: spill the rest */
+	pthread_t	 thread;	/* the sender */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct dmd_batch *pending;	/* handed to the sender */
+	int		 quit, failed;
 };
 
 /* Set up w to write into cache; the caller then sets the public
@@ -65,11 +76,18 @@ int dmd_writer_add(struct dmd_writer *w, const struct dmd_point *p);
  * when it is empty. */
 int64_t dmd_writer_deadline(const struct dmd_writer *w);
 
-/* Send the batch now (with retries; spill past the budget).  0 or -1 as
- * for dmd_writer_add(). */
+/* Hand the batch to the sender now (it retries, and spills past the
+ * budget), waiting for the previous one first.  0, or -1 as for
+ * dmd_writer_add() when an earlier batch could not be stored or
+ * spilled. */
 int dmd_writer_flush(struct dmd_writer *w);
 
-/* Flush, fsync and close the spill file, free the batch.  0 or -1. */
+/* Flush and wait until every point added so far is stored (or spilled).
+ * 0 or -1. */
+int dmd_writer_sync(struct dmd_writer *w);
+
+/* Sync, stop the sender, close the spill file, free the batches.  Read
+ * the counters after this.  0 or -1. */
 int dmd_writer_finish(struct dmd_writer *w);
 
 #endif
