@@ -1,0 +1,529 @@
+/*
+ * codec.c - compressed chunks of one series (see codec.h for the layout).
+ *
+ * The encoder tries the cheap exact representations first (a regular
+ * interval; values that are exact decimals become integers) and falls
+ * back to delta-of-delta times and XOR'd float bits.  The decoder treats
+ * its input as hostile: every read is bounds-checked, every count and
+ * width validated, and arithmetic on decoded numbers is done unsigned so
+ * that garbage gives garbage numbers, never undefined behaviour; the
+ * header's time bounds are checked against what was decoded.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "codec.h"
+
+/*
+ * Bit I/O, most significant bit first.
+ */
+
+struct bitw {
+	unsigned char	*p;
+	size_t		 bytes;	/* complete bytes written */
+	uint64_t	 acc;	/* pending bits, right-aligned */
+	int		 nacc;
+};
+
+static void
+bw_put(struct bitw *w, uint64_t v, int n)
+{
+	/* n <= 64; split so that the accumulator never holds over 64 */
+	if (n > 32) {
+		bw_put(w, v >> 32, n - 32);
+		v &= 0xffffffffu;
+		n = 32;
+	}
+	if (n == 0)
+		return;
+	w->acc = (w->acc << n) | (v & ((1ULL << n) - 1));
+	w->nacc += n;
+	while (w->nacc >= 8) {
+		w->nacc -= 8;
+		w->p[w->bytes++] = (unsigned char)(w->acc >> w->nacc);
+	}
+}
+
+static size_t
+bw_finish(struct bitw *w)
+{
+	if (w->nacc > 0)
+		w->p[w->bytes++] = (unsigned char)(w->acc << (8 - w->nacc));
+	w->nacc = 0;
+	return w->bytes;
+}
+
+struct bitr {
+	const unsigned char *p;
+	size_t		 len;	/* bytes */
+	size_t		 pos;	/* bits consumed */
+	int		 err;
+};
+
+static uint64_t
+br_get(struct bitr *r, int n)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || r->err)
+		return 0;
+	if (r->pos + n > r->len * 8) {
+		r->err = 1;
+		return 0;
+	}
+	while (n > 0) {
+		size_t byte = r->pos >> 3;
+		int off = r->pos & 7, take = 8 - off;
+
+		if (take > n)
+			take = n;
+		v = (v << take) | ((r->p[byte] >> (8 - off - take)) &
+		    ((1u << take) - 1));
+		r->pos += take;
+		n -= take;
+	}
+	return v;
+}
+
+/*
+ * Varints (bytewise, for the header).
+ */
+
+static size_t
+put_varint(unsigned char *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (unsigned char)v;
+	return n;
+}
+
+static int
+get_varint(const unsigned char *p, size_t len, size_t *pos, uint64_t *v)
+{
+	int shift = 0;
+
+	*v = 0;
+	while (*pos < len && shift < 64) {
+		unsigned char c = p[(*pos)++];
+
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return 0;
+		shift += 7;
+	}
+	return -1;
+}
+
+static uint64_t
+zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t
+unzigzag(uint64_t u)
+{
+	return (int64_t)((u >> 1) ^ (~(u & 1) + 1));
+}
+
+/*
+ * Packed sequences: blocks of up to 64 zigzag'd integers, each block
+ * fixed-width (header 0..64 = width) or Rice (header 0x80 | k).
+ */
+
+#define BLOCK		64
+#define RICE_MAXQ	64	/* longest unary quotient we write */
+
+static int
+bitwidth(uint64_t v)
+{
+	return v == 0 ? 0 : 64 - __builtin_clzll(v);
+}
+
+/* Best encoding of one block: returns its cost in bits, *mode the
+ * header byte. */
+static uint64_t
+block_plan(const uint64_t *u, size_t m, int *mode)
+{
+	uint64_t best, cost, max = 0;
+	size_t i;
+	int w, k;
+
+	for (i = 0; i < m; i++)
+		if (u[i] > max)
+			max = u[i];
+	w = bitwidth(max);
+	best = (uint64_t)w * m;
+	*mode = w;
+	for (k = w > 12 ? w - 12 : 0; k < w; k++) {
+		cost = 0;
+		for (i = 0; i < m; i++) {
+			uint64_t q = u[i] >> k;
+
+			if (q > RICE_MAXQ)
+				break;
+			cost += q + 1 + k;
+		}
+		if (i == m && cost < best) {
+			best = cost;
+			*mode = 0x80 | k;
+		}
+	}
+	return best + 8;
+}
+
+static uint64_t
+packed_cost(const uint64_t *u, size_t n)
+{
+	uint64_t bits = 0;
+	size_t i;
+	int mode;
+
+	for (i = 0; i < n; i += BLOCK)
+		bits += block_plan(u + i, n - i < BLOCK ? n - i : BLOCK, &mode);
+	return bits;
+}
+
+static void
+packed_write(struct bitw *w, const uint64_t *u, size_t n)
+{
+	size_t i, j, m;
+	int mode, k;
+
+	for (i = 0; i < n; i += BLOCK) {
+		m = n - i < BLOCK ? n - i : BLOCK;
+		block_plan(u + i, m, &mode);
+		bw_put(w, (uint64_t)mode, 8);
+		if (mode & 0x80) {
+			k = mode & 0x7f;
+			for (j = 0; j < m; j++) {
+				uint64_t q = u[i + j] >> k;
+
+				while (q-- > 0)
+					bw_put(w, 1, 1);
+				bw_put(w, 0, 1);
+				bw_put(w, u[i + j], k);
+			}
+		} else
+			for (j = 0; j < m; j++)
+				bw_put(w, u[i + j], mode);
+	}
+}
+
+static int
+packed_read(struct bitr *r, uint64_t *u, size_t n)
+{
+	size_t i, j, m;
+	int mode, k;
+
+	for (i = 0; i < n; i += BLOCK) {
+		m = n - i < BLOCK ? n - i : BLOCK;
+		mode = (int)br_get(r, 8);
+		if (mode & 0x80) {
+			k = mode & 0x7f;
+			if (k > 63)
+				return -1;
+			for (j = 0; j < m; j++) {
+				uint64_t q = 0;
+
+				while (br_get(r, 1) == 1)
+					if (++q > RICE_MAXQ || r->err)
+						return -1;
+				u[i + j] = (q << k) | br_get(r, k);
+			}
+		} else {
+			if (mode > 64)
+				return -1;
+			for (j = 0; j < m; j++)
+				u[i + j] = br_get(r, mode);
+		}
+		if (r->err)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Values.
+ */
+
+static const double pow10d[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
+
+/* Smallest scale d making every value an exact decimal, or -1. */
+static int
+decimal_scale(const struct dmd_sample *s, size_t n)
+{
+	size_t i;
+	int d;
+
+	for (d = 0; d <= 6; d++) {
+		for (i = 0; i < n; i++) {
+			double v = s[i].value, r = nearbyint(v * pow10d[d]), b;
+
+			if ((v == 0 && signbit(v)) || !(fabs(r) < 9007199254740992.0))
+				return -1;
+			b = r / pow10d[d];
+			if (memcmp(&b, &v, sizeof(v)) != 0)
+				break;
+		}
+		if (i == n)
+			return d;
+	}
+	return -1;
+}
+
+size_t
+dmd_codec_bound(size_t n)
+{
+	/* header, then worst cases: 64-bit times and 77-bit XOR values,
+	 * plus a header byte per block of each sequence */
+	return 64 + n * 18 + (n / BLOCK + 1) * 4;
+}
+
+size_t
+dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
+{
+	uint64_t tmp[BLOCK * 4], *u;
+	struct bitw w;
+	size_t h = 0, i, j;
+	int regular = 1, scale, vmode;
+	int64_t iv = n > 1 ? s[1].time - s[0].time : 0;
+
+	out[h++] = DMD_CODEC_MAGIC;
+	out[h++] = DMD_CODEC_VERSION;
+	h += put_varint(out + h, n);
+	h += put_varint(out + h, zigzag(s[0].time));
+	h += put_varint(out + h, zigzag(s[n - 1].time));
+	for (i = 2; i < n && regular; i++)
+		if (s[i].time - s[i - 1].time != iv)
+			regular = 0;
+	scale = decimal_scale(s, n);
+	out[h++] = (unsigned char)(regular ? 0 : 1);
+	if (regular)
+		h += put_varint(out + h, (uint64_t)iv);
+	else
+		h += put_varint(out + h, zigzag(iv));
+
+	/* Deltas of the integers or deltas-of-deltas: whichever packs
+	 * smaller, estimated on the first blocks. */
+	vmode = 2;
+	if (scale >= 0) {
+		size_t m = n - 1 < BLOCK * 2 ? n - 1 : BLOCK * 2;
+		int64_t pd = 0;
+
+		for (i = 1; i <= m; i++) {
+			int64_t a = (int64_t)nearbyint(s[i].value * pow10d[scale]);
+			int64_t b = (int64_t)nearbyint(s[i - 1].value * pow10d[scale]);
+
+			tmp[i - 1] = zigzag(a - b);
+			tmp[BLOCK * 2 + i - 1] = zigzag((a - b) - pd);
+			pd = a - b;
+		}
+		vmode = packed_cost(tmp + BLOCK * 2, m) < packed_cost(tmp, m) ?
+		    1 : 0;
+		out[h++] = (unsigned char)vmode;
+		out[h++] = (unsigned char)scale;
+		h += put_varint(out + h,
+		    zigzag((int64_t)nearbyint(s[0].value * pow10d[scale])));
+	} else
+		out[h++] = 2;
+
+	memset(&w, 0, sizeof(w));
+	w.p = out + h;
+
+	/* times: deltas-of-deltas, in chunks of one block */
+	if (!regular) {
+		int64_t pd = iv;
+
+		for (i = 2; i < n; i += BLOCK) {
+			size_t m = n - i < BLOCK ? n - i : BLOCK;
+
+			for (j = 0; j < m; j++) {
+				int64_t d = s[i + j].time - s[i + j - 1].time;
+
+				tmp[j] = zigzag(d - pd);
+				pd = d;
+			}
+			packed_write(&w, tmp, m);
+		}
+	}
+
+	/* values */
+	if (vmode == 2) {
+		uint64_t prev;
+
+		memcpy(&prev, &s[0].value, 8);
+		bw_put(&w, prev, 64);
+		for (i = 1; i < n; i++) {
+			uint64_t bits, x;
+			int lz, tz, len;
+
+			memcpy(&bits, &s[i].value, 8);
+			x = bits ^ prev;
+			prev = bits;
+			if (x == 0) {
+				bw_put(&w, 0, 1);
+				continue;
+			}
+			lz = __builtin_clzll(x);
+			tz = __builtin_ctzll(x);
+			len = 64 - lz - tz;
+			bw_put(&w, 1, 1);
+			bw_put(&w, (uint64_t)lz, 6);
+			bw_put(&w, (uint64_t)(len - 1), 6);
+			bw_put(&w, x >> tz, len);
+		}
+	} else {
+		int64_t prev = (int64_t)nearbyint(s[0].value * pow10d[scale]);
+		int64_t pd = 0;
+
+		u = tmp;
+		for (i = 1; i < n; i += BLOCK) {
+			size_t m = n - i < BLOCK ? n - i : BLOCK;
+
+			for (j = 0; j < m; j++) {
+				int64_t a = (int64_t)nearbyint(s[i + j].value *
+				    pow10d[scale]);
+				int64_t d = a - prev;
+
+				u[j] = zigzag(vmode == 0 ? d : d - pd);
+				pd = d;
+				prev = a;
+			}
+			packed_write(&w, u, m);
+		}
+	}
+	return h + bw_finish(&w);
+}
+
+int
+dmd_codec_info(const unsigned char *in, size_t len,
+    struct dmd_chunk_info *info)
+{
+	size_t pos = 2;
+	uint64_t n, a, b;
+
+	if (len < 2 || in[0] != DMD_CODEC_MAGIC || in[1] != DMD_CODEC_VERSION)
+		return -1;
+	if (get_varint(in, len, &pos, &n) != 0 || n == 0 ||
+	    n > DMD_CODEC_MAX_POINTS ||
+	    get_varint(in, len, &pos, &a) != 0 ||
+	    get_varint(in, len, &pos, &b) != 0)
+		return -1;
+	info->count = (size_t)n;
+	info->first = unzigzag(a);
+	info->last = unzigzag(b);
+	if (info->first > info->last || (n == 1 && info->first != info->last))
+		return -1;
+	return 0;
+}
+
+long
+dmd_codec_decode(const unsigned char *in, size_t len,
+    struct dmd_sample *out, size_t outcap)
+{
+	struct dmd_chunk_info info;
+	struct bitr r;
+	uint64_t u[BLOCK], x, iv, first_int = 0;
+	size_t pos, i, j, n;
+	int tmode, vmode, scale = 0;
+
+	if (dmd_codec_info(in, len, &info) != 0 || info.count > outcap)
+		return -1;
+	n = info.count;
+	pos = 2;
+	get_varint(in, len, &pos, &x);
+	get_varint(in, len, &pos, &x);
+	get_varint(in, len, &pos, &x);
+	if (pos >= len)
+		return -1;
+	tmode = in[pos++];
+	if (tmode > 1 || get_varint(in, len, &pos, &iv) != 0 || pos >= len)
+		return -1;
+	vmode = in[pos++];
+	if (vmode > 2)
+		return -1;
+	if (vmode < 2) {
+		if (pos >= len)
+			return -1;
+		scale = in[pos++];
+		if (scale > 6 || get_varint(in, len, &pos, &first_int) != 0)
+			return -1;
+	}
+	memset(&r, 0, sizeof(r));
+	r.p = in + pos;
+	r.len = len - pos;
+
+	/* times, in unsigned arithmetic: garbage must not be UB */
+	out[0].time = info.first;
+	if (tmode == 0) {
+		for (i = 1; i < n; i++)
+			out[i].time = (int64_t)((uint64_t)out[i - 1].time + iv);
+	} else {
+		uint64_t d = (uint64_t)unzigzag(iv);
+
+		if (n > 1)
+			out[1].time = (int64_t)((uint64_t)out[0].time + d);
+		for (i = 2; i < n; i += BLOCK) {
+			size_t m = n - i < BLOCK ? n - i : BLOCK;
+
+			if (packed_read(&r, u, m) != 0)
+				return -1;
+			for (j = 0; j < m; j++) {
+				d += (uint64_t)unzigzag(u[j]);
+				out[i + j].time = (int64_t)((uint64_t)
+				    out[i + j - 1].time + d);
+			}
+		}
+	}
+	for (i = 1; i < n; i++)
+		if (out[i].time <= out[i - 1].time)
+			return -1;
+	if (out[n - 1].time != info.last)
+		return -1;
+
+	/* values */
+	if (vmode == 2) {
+		uint64_t prev = br_get(&r, 64);
+
+		memcpy(&out[0].value, &prev, 8);
+		for (i = 1; i < n; i++) {
+			if (br_get(&r, 1) == 1) {
+				int lz = (int)br_get(&r, 6);
+				int l = (int)br_get(&r, 6) + 1;
+
+				if (lz + l > 64)
+					return -1;
+				prev ^= br_get(&r, l) << (64 - lz - l);
+			}
+			memcpy(&out[i].value, &prev, 8);
+		}
+	} else {
+		uint64_t a = (uint64_t)unzigzag(first_int), d = 0;
+
+		out[0].value = (double)(int64_t)a / pow10d[scale];
+		for (i = 1; i < n; i += BLOCK) {
+			size_t m = n - i < BLOCK ? n - i : BLOCK;
+
+			if (packed_read(&r, u, m) != 0)
+				return -1;
+			for (j = 0; j < m; j++) {
+				if (vmode == 0)
+					d = (uint64_t)unzigzag(u[j]);
+				else
+					d += (uint64_t)unzigzag(u[j]);
+				a += d;
+				out[i + j].value = (double)(int64_t)a /
+				    pow10d[scale];
+			}
+		}
+	}
+	if (r.err)
+		return -1;
+	return (long)n;
+}
