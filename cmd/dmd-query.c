@@ -28,8 +28,8 @@
 #define READ_GROUP	256	/* series per pipelined read */
 
 static const char synopsis[] =
-    "usage: dmd-query [-hSV] [-c url] [-f from] [-o format] [-u until]\n"
-    "                 [name | pattern ...]\n";
+    "usage: dmd-query [-hSV] [-c url] [-f time] [-o format] [-u time]\n"
+    "                 [pattern ...]\n";
 
 static const struct option longopts[] = {
 	{ "cache",	required_argument,	NULL, 'c' },
@@ -252,6 +252,8 @@ main(int argc, char *argv[])
 			break;
 		}
 	}
+	if (status == DMD_EXIT_OK && dmd_output_finish(&q.out) != 0)
+		q.outerr = 1;
 done:
 	if (stats) {
 		dmd_stats_init(&st, "query");

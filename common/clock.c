@@ -33,9 +33,18 @@ dmd_wall_seconds(void)
 void
 dmd_sleep_ms(int64_t ms, volatile int *stop)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	struct timespec ts;
+	int64_t slice;
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		if (stop != NULL && *stop)
-			break;
+	/* In slices: the signal that sets *stop may be delivered to
+	 * another thread, so EINTR alone cannot be relied on. */
+	while (ms > 0 && (stop == NULL || !*stop)) {
+		slice = ms < 50 ? ms : 50;
+		ts.tv_sec = 0;
+		ts.tv_nsec = slice * 1000000;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			if (stop != NULL && *stop)
+				return;
+		ms -= slice;
+	}
 }

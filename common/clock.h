@@ -16,8 +16,8 @@ double dmd_mono_seconds(void);
 /* Wall-clock Unix seconds. */
 int64_t dmd_wall_seconds(void);
 
-/* Sleep ms milliseconds (restarted after signals unless *stop is set;
- * stop may be NULL). */
+/* Sleep ms milliseconds, or less once *stop is set (checked at least
+ * every 50 ms, from any thread; stop may be NULL). */
 void dmd_sleep_ms(int64_t ms, volatile int *stop);
 
 #endif

@@ -47,13 +47,20 @@ dmd_output_point(struct dmd_output *o, const char *name, size_t namelen,
 		    (long long)time);
 		break;
 	case DMD_OUT_CSV:
-		if (!o->header_done) {
-			fputs("name,time,value\n", o->fp);
-			o->header_done = 1;
-		}
+		dmd_output_finish(o);
 		fprintf(o->fp, "%.*s,%lld,%s\n", len, name, (long long)time,
 		    v);
 		break;
+	}
+	return ferror(o->fp) ? -1 : 0;
+}
+
+int
+dmd_output_finish(struct dmd_output *o)
+{
+	if (o->format == DMD_OUT_CSV && !o->header_done) {
+		fputs("name,time,value\n", o->fp);
+		o->header_done = 1;
 	}
 	return ferror(o->fp) ? -1 : 0;
 }

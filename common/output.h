@@ -31,4 +31,8 @@ void dmd_output_init(struct dmd_output *o, FILE *fp,
 int dmd_output_point(struct dmd_output *o, const char *name, size_t namelen,
     int64_t time, double value);
 
+/* Write what a format needs even with no points (the CSV header).
+ * Returns 0, or -1 when the stream has an error. */
+int dmd_output_finish(struct dmd_output *o);
+
 #endif

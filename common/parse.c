@@ -31,8 +31,9 @@
 /* Kinds of a JSON token, for field evaluation. */
 enum jkind { J_NONE, J_STRING, J_NUMBER, J_NULL, J_BOOL, J_MAP, J_ARRAY };
 
-static const char *const jkind_name[] = {
-	"missing", "string", "number", "null", "boolean", "object", "array"
+/* How a token of each kind is shown in a reject reason. */
+static const char *const jkind_text[] = {
+	"", "", "", "null", "", "{}", "[]"
 };
 
 static void
@@ -129,6 +130,8 @@ scan_number(const char *s, const char *e, int strict, int *isint)
 	} else
 		for (; q < e && *q >= '0' && *q <= '9'; q++)
 			nd++;
+	if (strict && nd == 0)
+		return 0;	/* JSON has no ".5" */
 	if (q < e && *q == '.') {
 		q++;
 		*isint = 0;
@@ -212,6 +215,59 @@ eval_value(struct dmd_parser *p, int index, const char *t, size_t len,
 	return 0;
 }
 
+/* The integer a JSON number token denotes, judged on its digits, since
+ * a double can hide a fraction (100.00000000000000001) or invent one.
+ * Returns 0 and *v, 1 if it has a fraction, 2 if it is out of range. */
+static int
+decimal_integer(const char *s, size_t len, int64_t *v)
+{
+	const char *q = s, *e = s + len;
+	char *dig = xmalloc(len + 1);
+	size_t nd = 0, b = 0, i;
+	long x = 0, ex = 0;
+	int neg = 0, eneg = 0, rv = 0;
+
+	if (q < e && (*q == '-' || *q == '+'))
+		neg = *q++ == '-';
+	for (; q < e && *q >= '0' && *q <= '9'; q++)
+		dig[nd++] = *q;
+	if (q < e && *q == '.')
+		for (q++; q < e && *q >= '0' && *q <= '9'; q++, x--)
+			dig[nd++] = *q;
+	if (q < e && (*q == 'e' || *q == 'E')) {
+		q++;
+		if (q < e && (*q == '-' || *q == '+'))
+			eneg = *q++ == '-';
+		for (; q < e && *q >= '0' && *q <= '9'; q++)
+			if (ex < 100000000)
+				ex = ex * 10 + (*q - '0');
+	}
+	x += eneg ? -ex : ex;
+	while (b < nd && dig[b] == '0')
+		b++;
+	while (nd > b && dig[nd - 1] == '0') {
+		nd--;
+		x++;
+	}
+	*v = 0;
+	if (nd == b)
+		rv = 0;				/* zero, whatever its form */
+	else if (x < 0)
+		rv = 1;				/* a nonzero digit after the point */
+	else if (neg || (long)(nd - b) + x > 12)
+		rv = 2;
+	else {
+		for (i = b; i < nd; i++)
+			*v = *v * 10 + (dig[i] - '0');
+		for (; x > 0; x--)
+			*v *= 10;
+		if (*v > DMD_TIME_MAX)
+			rv = 2;
+	}
+	free(dig);
+	return rv;
+}
+
 /* Evaluate a time token.  JSON (truncate == 0): an integer, or a number
  * whose value is integral; Graphite (truncate == 1): any number,
  * truncated toward zero.  0 and *t, or -1 with a reject. */
@@ -249,11 +305,19 @@ eval_time(struct dmd_parser *p, int index, const char *tok, size_t len,
 		*t = v;
 		return 0;
 	}
-	d = token_strtod(tok, len, &range);
-	if (!truncate && isfinite(d) && d != floor(d)) {
-		rejectf(p, index, "time not an integer", tok, len);
-		return -1;
+	if (!truncate) {
+		switch (decimal_integer(tok, len, t)) {
+		case 0:
+			return 0;
+		case 1:
+			rejectf(p, index, "time not an integer", tok, len);
+			return -1;
+		default:
+			rejectf(p, index, "time out of range", tok, len);
+			return -1;
+		}
 	}
+	d = token_strtod(tok, len, &range);
 	if (!isfinite(d) || d <= -1.0 || d >= (double)DMD_TIME_MAX + 1.0) {
 		rejectf(p, index, "time out of range", tok, len);
 		return -1;
@@ -539,6 +603,33 @@ struct jstate {
 	struct jfield	 f[3];
 };
 
+/* Reject a field of the wrong JSON type, showing it as JSON text: null,
+ * true, "a string", {} or [] (containers are not reproduced). */
+static void
+field_reject(struct dmd_parser *p, int idx, const char *what,
+    const struct jfield *f)
+{
+	char *tmp;
+
+	switch (f->kind) {
+	case J_STRING:
+		tmp = xmalloc(f->len + 2);
+		tmp[0] = '"';
+		memcpy(tmp + 1, p->arena + f->off, f->len);
+		tmp[f->len + 1] = '"';
+		rejectf(p, idx, what, tmp, f->len + 2);
+		free(tmp);
+		break;
+	case J_BOOL:
+		rejectf(p, idx, what, p->arena + f->off, f->len);
+		break;
+	default:
+		rejectf(p, idx, what, jkind_text[f->kind],
+		    strlen(jkind_text[f->kind]));
+		break;
+	}
+}
+
 static void
 point_begin(struct jstate *st, int index)
 {
@@ -575,11 +666,7 @@ point_end(struct jstate *st)
 		return;
 	}
 	if (f[K_TIME].kind != J_NUMBER) {
-		char why[DMD_REASON_MAX];
-
-		snprintf(why, sizeof(why), "time not an integer (%s)",
-		    jkind_name[f[K_TIME].kind]);
-		reject(p, idx, why);
+		field_reject(p, idx, "time not an integer", &f[K_TIME]);
 		return;
 	}
 	if (eval_time(p, idx, p->arena + f[K_TIME].off, f[K_TIME].len, 1, 0,
@@ -590,11 +677,7 @@ point_end(struct jstate *st)
 		return;
 	}
 	if (f[K_VALUE].kind != J_NUMBER) {
-		char why[DMD_REASON_MAX];
-
-		snprintf(why, sizeof(why), "value not a number (%s)",
-		    jkind_name[f[K_VALUE].kind]);
-		reject(p, idx, why);
+		field_reject(p, idx, "value not a number", &f[K_VALUE]);
 		return;
 	}
 	if (eval_value(p, idx, p->arena + f[K_VALUE].off, f[K_VALUE].len, 1,
@@ -663,8 +746,7 @@ cb_null(void *ctx)
 static int
 cb_bool(void *ctx, int b)
 {
-	(void)b;
-	return jvalue(ctx, J_BOOL, NULL, 0);
+	return jvalue(ctx, J_BOOL, b ? "true" : "false", b ? 4 : 5);
 }
 
 static int
@@ -911,12 +993,12 @@ dmd_parser_line(struct dmd_parser *p, const char *line, size_t len)
 	p->npoints = 0;
 	p->nrejects = 0;
 	p->arenalen = 0;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
 	if (len > DMD_LINE_MAX) {
 		reject(p, -1, "line longer than 65536 bytes");
 		return p->nrejects;
 	}
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
 	if ((why = line_check(line, len)) != NULL) {
 		reject(p, -1, why);
 		return p->nrejects;

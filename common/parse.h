@@ -66,7 +66,8 @@ void dmd_parser_init(struct dmd_parser *p, enum dmd_format fmt);
 void dmd_parser_release(struct dmd_parser *p);
 
 /* Parse one line of len bytes, without its newline (a trailing CR is
- * ignored).  A line longer than DMD_LINE_MAX is rejected whole.  Blank
+ * ignored).  A line longer than DMD_LINE_MAX (CR not counted) is
+ * rejected whole.  Blank
  * lines give no points and no rejects.  Results replace those of the
  * previous call.  Returns the number of rejects. */
 size_t dmd_parser_line(struct dmd_parser *p, const char *line, size_t len);

@@ -1,6 +1,8 @@
 /*
  * point.c - validation and canonical text of points (see point.h).
  */
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +44,7 @@ dmd_name_check(const char *name, size_t len, char *why)
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)name[i];
 		if (!dmd_name_chars[c]) {
-			if (c > 0x20 && c < 0x7f && c != '\'' && c != '\\')
+			if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
 				snprintf(why, DMD_REASON_MAX,
 				    "name has bad character '%c'", c);
 			else
@@ -63,7 +65,9 @@ dmd_value_format(double v, char *buf)
 	 * is also the shortest (a double's spacing is finer than 15
 	 * digits', so a shorter round-tripping string rounds to the same
 	 * 15 digits), and 17 always round-trips. */
-	for (prec = 15; prec <= 17; prec++) {
+	/* ...except for subnormals, which carry fewer digits: search up
+	 * from one (rare, so the cost does not matter). */
+	for (prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
 		n = snprintf(buf, DMD_VALUE_STRMAX, "%.*g", prec, v);
 		if (prec == 17 || strtod(buf, NULL) == v)
 			break;
@@ -76,22 +80,31 @@ dmd_quote(char *buf, size_t bufsz, const char *s, size_t len)
 {
 	size_t o = 0, i, max = 32;
 	unsigned char c;
+	char esc[8];
+	int n;
 
-	if (bufsz < 16)
+	if (bufsz == 0)
 		return buf;
-	buf[o++] = '"';
-	for (i = 0; i < len && i < max && o + 8 < bufsz; i++) {
+	/* room kept for the closing quote, "..." and the NUL */
+	if (bufsz >= 6)
+		buf[o++] = '"';
+	for (i = 0; i < len && i < max; i++) {
 		c = (unsigned char)s[i];
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-			buf[o++] = c;
+			n = snprintf(esc, sizeof(esc), "%c", c);
 		else
-			o += snprintf(buf + o, bufsz - o, "\\x%02x", c);
+			n = snprintf(esc, sizeof(esc), "\\x%02x", c);
+		if (o + n + 5 > bufsz)
+			break;
+		memcpy(buf + o, esc, n);
+		o += n;
 	}
-	if (i < len && o + 4 < bufsz) {
+	if (i < len && o + 5 <= bufsz) {
 		memcpy(buf + o, "...", 3);
 		o += 3;
 	}
-	buf[o++] = '"';
+	if (bufsz >= 6)
+		buf[o++] = '"';
 	buf[o] = '\0';
 	return buf;
 }

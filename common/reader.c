@@ -96,9 +96,10 @@ dmd_reader_next(struct dmd_reader *r, int64_t deadline_ms, const char **line,
 			r->lineno++;
 			r->atstart = 0;
 			return DMD_READ_LINE;
-		} else if (r->end - r->start > DMD_LINE_MAX) {
+		} else if (r->end - r->start > DMD_LINE_MAX + 1) {
+			/* + 2: still too long after a CR is dropped */
 			*line = r->buf + r->start;
-			*len = DMD_LINE_MAX + 1;
+			*len = DMD_LINE_MAX + 2;
 			r->start = r->end;
 			r->skipping = 1;
 			r->lineno++;

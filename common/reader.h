@@ -4,7 +4,8 @@
  * The reader hands out lines without their newline from an internal
  * buffer (no copy), strips a UTF-8 byte order mark at the start of the
  * input, and bounds memory: a line longer than DMD_LINE_MAX is handed out
- * truncated to DMD_LINE_MAX + 1 bytes (so the parser rejects it) and the
+ * truncated to DMD_LINE_MAX + 2 bytes (so the parser rejects it even
+ * after dropping a CR) and the
  * rest of it is skipped.  With a deadline it returns early when no
  * complete line has arrived by then, so a caller can flush work on time
  * while input trickles; it also returns early when a signal interrupts

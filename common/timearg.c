@@ -23,6 +23,17 @@ digits(const char *s, int n, int *out)
 	return 0;
 }
 
+static int
+days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
 /* YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|(+|-)HH[:]MM] */
 static int
 iso8601(const char *s, int64_t *t)
@@ -63,8 +74,9 @@ iso8601(const char *s, int64_t *t)
 			return -1;
 		p += 2;
 	}
-	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || oh > 23 || om > 59)
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 ||
+	    d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60 ||
+	    oh > 23 || om > 59)
 		return -1;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -72,9 +84,7 @@ iso8601(const char *s, int64_t *t)
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
-	v = timegm(&tm);
-	if (tm.tm_mday != d)	/* timegm normalised Feb 30 into March */
-		return -1;
+	v = timegm(&tm);	/* a leap second :60 becomes :00 of the next minute */
 	*t = (int64_t)v - sign * (oh * 3600 + om * 60);
 	return 0;
 }

@@ -49,15 +49,23 @@ dmd_redis_start() {
 	_dmd_redis_launch
 }
 
+# Alive and not a zombie (a server restarted in an earlier test is no
+# longer our child, and init may take seconds to reap it).
+_dmd_alive() {
+	local st
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
 dmd_redis_stop() {
 	local sig=${1:-TERM} i
 	[ -n "${REDIS_PID:-}" ] || return 0
 	kill "-$sig" "$REDIS_PID" 2>/dev/null || true
 	for i in $(seq 1 100); do
-		kill -0 "$REDIS_PID" 2>/dev/null || break
+		_dmd_alive "$REDIS_PID" || break
 		sleep 0.05
 	done
-	if kill -0 "$REDIS_PID" 2>/dev/null; then
+	if _dmd_alive "$REDIS_PID"; then
 		kill -KILL "$REDIS_PID" 2>/dev/null || true
 	fi
 	wait "$REDIS_PID" 2>/dev/null || true
