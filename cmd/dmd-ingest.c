@@ -292,11 +292,7 @@ main(int argc, char *argv[])
 		dmd_stats_set(&st, "spilled", (double)in.writer.spilled);
 		dmd_stats_set(&st, "batches", (double)in.writer.batches);
 		dmd_stats_set(&st, "retries", (double)in.writer.retries);
-		dmd_stats_set(&st, "cache_requests",
-		    (double)cache->stats.requests);
-		dmd_stats_set(&st, "cache_seconds", cache->stats.seconds);
-		dmd_stats_set(&st, "cache_max_seconds",
-		    cache->stats.max_seconds);
+		dmd_stats_backend(&st, "cache", &cache->stats);
 		dmd_stats_set(&st, "seconds", dmd_mono_seconds() - t0);
 		dmd_stats_write(&st, stdout, dmd_wall_seconds());
 	}

@@ -259,11 +259,7 @@ done:
 		dmd_stats_init(&st, "query");
 		dmd_stats_set(&st, "series", (double)q.series);
 		dmd_stats_set(&st, "points", (double)q.points);
-		dmd_stats_set(&st, "cache_requests",
-		    (double)cache->stats.requests);
-		dmd_stats_set(&st, "cache_seconds", cache->stats.seconds);
-		dmd_stats_set(&st, "cache_max_seconds",
-		    cache->stats.max_seconds);
+		dmd_stats_backend(&st, "cache", &cache->stats);
 		dmd_stats_set(&st, "seconds", dmd_mono_seconds() - t0);
 		dmd_stats_write(&st, stdout, dmd_wall_seconds());
 	}

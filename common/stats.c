@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "cache.h"
 #include "point.h"
 #include "prog.h"
 #include "stats.h"
@@ -29,6 +30,20 @@ dmd_stats_set(struct dmd_stats *st, const char *name, double v)
 		st->n++;
 	}
 	st->c[i].value = v;
+}
+
+void
+dmd_stats_backend(struct dmd_stats *st, const char *prefix,
+    const struct dmd_cache_stats *bs)
+{
+	char name[48];
+
+	snprintf(name, sizeof(name), "%s_requests", prefix);
+	dmd_stats_set(st, name, (double)bs->requests);
+	snprintf(name, sizeof(name), "%s_seconds", prefix);
+	dmd_stats_set(st, name, bs->seconds);
+	snprintf(name, sizeof(name), "%s_max_seconds", prefix);
+	dmd_stats_set(st, name, bs->max_seconds);
 }
 
 int

@@ -29,6 +29,13 @@ void dmd_stats_init(struct dmd_stats *st, const char *prog);
  * DMD_STATS_MAX are ignored). */
 void dmd_stats_set(struct dmd_stats *st, const char *name, double v);
 
+struct dmd_cache_stats;
+
+/* Set the counters of a tier's backend requests: PREFIX_requests,
+ * PREFIX_seconds (summed latency) and PREFIX_max_seconds. */
+void dmd_stats_backend(struct dmd_stats *st, const char *prefix,
+    const struct dmd_cache_stats *bs);
+
 /* Write every counter as a point stamped with time t to fp.  Returns 0,
  * or -1 if writing failed. */
 int dmd_stats_write(const struct dmd_stats *st, FILE *fp, int64_t t);
