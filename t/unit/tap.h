@@ -10,14 +10,16 @@
 
 static int tap_n, tap_failed;
 
+/* cond is evaluated once: it may have side effects (a call under test). */
 #define ok(cond, ...) do {						\
+	int tap_ok_ = (cond) ? 1 : 0;					\
 	tap_n++;							\
-	if (!(cond))							\
+	if (!tap_ok_)							\
 		tap_failed++;						\
-	printf("%s %d - ", (cond) ? "ok" : "not ok", tap_n);		\
+	printf("%s %d - ", tap_ok_ ? "ok" : "not ok", tap_n);		\
 	printf(__VA_ARGS__);						\
 	printf("\n");							\
-	if (!(cond))							\
+	if (!tap_ok_)							\
 		printf("#   at %s:%d\n", __FILE__, __LINE__);		\
 } while (0)
 
