@@ -230,7 +230,8 @@ main(int argc, char *argv[])
 		status = DMD_EXIT_BACKEND;
 		goto done;
 	}
-	qsort(q.names, q.nnames, sizeof(*q.names), cmpstr);
+	if (q.nnames > 0)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(q.names, q.nnames, sizeof(*q.names), cmpstr);
 	for (i = 0, o = 0; i < q.nnames; i++) {
 		if (o > 0 && strcmp(q.names[o - 1], q.names[i]) == 0) {
 			free(q.names[i]);
