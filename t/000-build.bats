@@ -9,12 +9,6 @@ setup_file() { dmd_redis_start; }
 teardown_file() { dmd_redis_teardown; }
 setup() { rcli flushall >/dev/null; }
 
-# assert_output/assert_line on the stderr of `run --separate-stderr`.
-assert_stderr() {
-	local output=$stderr
-	assert_output "$@"
-}
-
 # A usage error: exit 2, nothing on stdout, MESSAGE on stderr.
 # usage_error MESSAGE COMMAND...
 usage_error() {

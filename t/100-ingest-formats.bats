@@ -9,11 +9,6 @@ setup_file() { dmd_redis_start; }
 teardown_file() { dmd_redis_teardown; }
 setup() { rcli flushall >/dev/null; }
 
-assert_stderr() {
-	local output=$stderr
-	assert_output "$@"
-}
-
 # Every point of the named series, whatever its time.
 query_all() {
 	dmd-query -f 0 -u 2000000000 "$@"

@@ -14,18 +14,6 @@ setup_file() { dmd_redis_start; }
 teardown_file() { dmd_redis_teardown; }
 setup() { rcli flushall >/dev/null; }
 
-assert_stderr() {
-	local output=$stderr
-	local -a lines=("${stderr_lines[@]}")
-	assert_output "$@"
-}
-
-assert_stderr_line() {
-	local output=$stderr
-	local -a lines=("${stderr_lines[@]}")
-	assert_line "$@"
-}
-
 # Every stored point of names with one to five components.
 query_everything() {
 	dmd-query -f 0 -u 253402300799 '*' '*.*' '*.*.*' '*.*.*.*' '*.*.*.*.*'

@@ -9,6 +9,7 @@
 #   dmd_redis_restart      start again on the same dir and socket (AOF)
 #   rcli ARGS...           redis-cli on that socket
 #   dmd_redis_teardown     stop if running, remove the dir (teardown_file)
+#   assert_stderr, assert_stderr_line   bats-assert on $stderr
 
 bats_load_library bats-support
 bats_load_library bats-assert
@@ -84,6 +85,19 @@ dmd_redis_teardown() {
 	dmd_redis_stop TERM
 	[ -n "${REDIS_DIR:-}" ] && rm -rf "$REDIS_DIR"
 	return 0
+}
+
+# assert_output / assert_line on the stderr of `run --separate-stderr`.
+assert_stderr() {
+	local output=$stderr
+	local -a lines=("${stderr_lines[@]}")
+	assert_output "$@"
+}
+
+assert_stderr_line() {
+	local output=$stderr
+	local -a lines=("${stderr_lines[@]}")
+	assert_line "$@"
 }
 
 # Sorted NDJSON of FILE, for comparing sets of points.
