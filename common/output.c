@@ -1,10 +1,12 @@
 /*
- * output.c - points as NDJSON, TSV or CSV text (see output.h).
+ * output.c - points as NDJSON, TSV, CSV or Graphite render JSON (see
+ * output.h).
+ *
+ * Names are [A-Za-z0-9._:-], so none of the formats needs escaping.
  */
 #include <string.h>
 
 #include "output.h"
-#include "point.h"
 
 int
 dmd_output_format_parse(const char *s, enum dmd_output_format *f)
@@ -15,6 +17,8 @@ dmd_output_format_parse(const char *s, enum dmd_output_format *f)
 		*f = DMD_OUT_TSV;
 	else if (strcmp(s, "csv") == 0)
 		*f = DMD_OUT_CSV;
+	else if (strcmp(s, "graphite") == 0)
+		*f = DMD_OUT_GRAPHITE;
 	else
 		return -1;
 	return 0;
@@ -28,6 +32,28 @@ dmd_output_init(struct dmd_output *o, FILE *fp, enum dmd_output_format f)
 	o->format = f;
 }
 
+/* One [VALUE,TIME] pair, in the object of its series. */
+static void
+graphite_point(struct dmd_output *o, const char *name, size_t namelen,
+    int64_t time, const char *v)
+{
+	if (o->open && namelen == o->namelen &&
+	    memcmp(name, o->name, namelen) == 0) {
+		fprintf(o->fp, ",[%s,%lld]", v, (long long)time);
+		return;
+	}
+	fprintf(o->fp, "%s\"target\":\"%.*s\",\"datapoints\":[[%s,%lld]",
+	    o->open ? "]},{" : "[{", (int)namelen, name, v, (long long)time);
+	o->open = 1;
+	o->finished = 0;
+	/* a name longer than the contract allows never matches again */
+	if (namelen <= sizeof(o->name)) {
+		memcpy(o->name, name, namelen);
+		o->namelen = namelen;
+	} else
+		o->namelen = 0;
+}
+
 int
 dmd_output_point(struct dmd_output *o, const char *name, size_t namelen,
     int64_t time, double value)
@@ -38,7 +64,6 @@ dmd_output_point(struct dmd_output *o, const char *name, size_t namelen,
 	dmd_value_format(value, v);
 	switch (o->format) {
 	case DMD_OUT_NDJSON:
-		/* names are [A-Za-z0-9._:-]: nothing to escape */
 		fprintf(o->fp, "{\"name\":\"%.*s\",\"time\":%lld,\"value\":%s}\n",
 		    len, name, (long long)time, v);
 		break;
@@ -51,6 +76,9 @@ dmd_output_point(struct dmd_output *o, const char *name, size_t namelen,
 		fprintf(o->fp, "%.*s,%lld,%s\n", len, name, (long long)time,
 		    v);
 		break;
+	case DMD_OUT_GRAPHITE:
+		graphite_point(o, name, namelen, time, v);
+		break;
 	}
 	return ferror(o->fp) ? -1 : 0;
 }
@@ -58,9 +86,22 @@ dmd_output_point(struct dmd_output *o, const char *name, size_t namelen,
 int
 dmd_output_finish(struct dmd_output *o)
 {
-	if (o->format == DMD_OUT_CSV && !o->header_done) {
-		fputs("name,time,value\n", o->fp);
-		o->header_done = 1;
+	switch (o->format) {
+	case DMD_OUT_CSV:
+		if (!o->header_done) {
+			fputs("name,time,value\n", o->fp);
+			o->header_done = 1;
+		}
+		break;
+	case DMD_OUT_GRAPHITE:
+		if (!o->finished) {
+			fputs(o->open ? "]}]\n" : "[]\n", o->fp);
+			o->open = 0;
+			o->finished = 1;
+		}
+		break;
+	default:
+		break;
 	}
 	return ferror(o->fp) ? -1 : 0;
 }

@@ -1,9 +1,12 @@
 /*
- * output.h - points written as text: NDJSON, TSV or CSV.
+ * output.h - points written as text: NDJSON, TSV, CSV or Graphite's
+ * render JSON.
  *
  * NDJSON and TSV are shapes dmd-ingest reads back, so query output pipes
- * into ingest; CSV (with a header) is for spreadsheets.  Values use
- * dmd_value_format(): the shortest text that reads back exactly.
+ * into ingest; CSV (with a header) is for spreadsheets; "graphite" is the
+ * body of Graphite's /render?format=json, one object per series, for
+ * dashboards that speak it.  Values use dmd_value_format(): the shortest
+ * text that reads back exactly, -0 as "-0".
  */
 #ifndef DMD_OUTPUT_H
 #define DMD_OUTPUT_H
@@ -12,27 +15,44 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum dmd_output_format { DMD_OUT_NDJSON, DMD_OUT_TSV, DMD_OUT_CSV };
+#include "point.h"
+
+enum dmd_output_format {
+	DMD_OUT_NDJSON,
+	DMD_OUT_TSV,
+	DMD_OUT_CSV,
+	DMD_OUT_GRAPHITE
+};
 
 struct dmd_output {
 	FILE		*fp;
 	enum dmd_output_format format;
-	int		 header_done;
+	int		 header_done;	/* csv: header written */
+	int		 open;		/* graphite: inside the outer [ */
+	int		 finished;	/* graphite: closed by _finish */
+	size_t		 namelen;	/* graphite: the open series */
+	char		 name[DMD_NAME_MAX];
 };
 
-/* Map "ndjson", "tsv", "csv" to *f.  Returns 0 or -1. */
+/* Map "ndjson" (or "json"), "tsv", "csv" or "graphite" to *f.
+ * Returns 0, or -1 with *f untouched. */
 int dmd_output_format_parse(const char *s, enum dmd_output_format *f);
 
+/* Set up o to write to fp, which stays the caller's to close. */
 void dmd_output_init(struct dmd_output *o, FILE *fp,
     enum dmd_output_format f);
 
-/* Write one point.  name is a valid point name of namelen bytes.
+/* Write one point.  name is a valid point name of namelen bytes.  For
+ * graphite the points of one series must come one after another: each
+ * run of one name is one object ({"target":NAME,"datapoints":[...]}).
  * Returns 0, or -1 when the stream has an error. */
 int dmd_output_point(struct dmd_output *o, const char *name, size_t namelen,
     int64_t time, double value);
 
-/* Write what a format needs even with no points (the CSV header).
- * Returns 0, or -1 when the stream has an error. */
+/* Write what a format needs after the last point, even with no points:
+ * the CSV header, the closing "]}]\n" of graphite ("[]\n" with no
+ * points).  A second call writes nothing; a graphite point after it
+ * opens a new array.  Returns 0, or -1 when the stream has an error. */
 int dmd_output_finish(struct dmd_output *o);
 
 #endif
