@@ -1,10 +1,14 @@
 /*
- * dmd-query - read points back: names or Graphite patterns and a time
- * range in, points out (NDJSON, TSV or CSV), sorted by name then time.
+ * dmd-query - read points back from every tier: names or Graphite
+ * patterns and a time range in, points out (NDJSON, TSV, CSV or
+ * Graphite's render JSON), sorted by name then time, optionally
+ * downsampled.
  *
  * Patterns without wildcards are read directly; the others are matched
- * against the names the cache knows.  Series are read in groups, so
- * memory holds one group at a time, not the whole answer.
+ * against the names the tiers know, listed once per process.  Series are
+ * read in groups (common/fetch.c), so memory holds one group at a time,
+ * not the whole answer.  With "-" (or no pattern) each line of stdin is a
+ * query of its own: PATTERN [FROM [UNTIL]].
  */
 #include <err.h>
 #include <errno.h>
@@ -15,9 +19,12 @@
 
 #include "config.h"
 
+#include "agg.h"
 #include "cache.h"
 #include "clock.h"
+#include "fetch.h"
 #include "glob.h"
+#include "numarg.h"
 #include "output.h"
 #include "prog.h"
 #include "reader.h"
@@ -25,32 +32,43 @@
 #include "timearg.h"
 #include "xmalloc.h"
 
-#define READ_GROUP	256	/* series per pipelined read */
+#define READ_GROUP	256	/* series per group read */
+#define DEFAULT_TABLE	"file:///var/lib/dmd/table"
 
 static const char synopsis[] =
-    "usage: dmd-query [-hSV] [-c url] [-f time] [-o format] [-u time]\n"
-    "                 [pattern ...]\n";
+    "usage: dmd-query [-hSV] [-a agg] [-c url] [-f time] [-j threads]\n"
+    "                 [-o format] [-s step] [-t url] [-u time]\n"
+    "                 [pattern ... | -]\n";
 
 static const struct option longopts[] = {
+	{ "agg",	required_argument,	NULL, 'a' },
 	{ "cache",	required_argument,	NULL, 'c' },
 	{ "from",	required_argument,	NULL, 'f' },
 	{ "help",	no_argument,		NULL, 'h' },
+	{ "threads",	required_argument,	NULL, 'j' },
 	{ "output",	required_argument,	NULL, 'o' },
+	{ "step",	required_argument,	NULL, 's' },
 	{ "stats",	no_argument,		NULL, 'S' },
+	{ "table",	required_argument,	NULL, 't' },
 	{ "until",	required_argument,	NULL, 'u' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
 };
 
 struct query {
-	struct dmd_glob	*globs;
-	size_t		 nglobs, capglobs;
-	char		**names;	/* series to read */
+	struct dmd_fetch fetch;
+	char		**known;	/* names the tiers know, once listed */
+	size_t		 nknown, capknown;
+	int		 listed;
+	char		**names;	/* series of the current query */
 	size_t		 nnames, capnames;
-	int		 any_wild;
+	int64_t		 step;		/* 0: no downsampling */
+	enum dmd_agg	 agg;
+	struct dmd_sample *ds;		/* downsampling scratch */
+	size_t		 capds;
 	struct dmd_output out;
-	uint64_t	 points, series;
-	int		 outerr;		/* writing stdout failed */
+	uint64_t	 points, series, queries;
+	int		 outerr;	/* writing stdout failed */
 	int		 epipe;		/* ... because the reader left */
 };
 
@@ -62,49 +80,84 @@ usage(void)
 }
 
 static void
-add_name(struct query *q, const char *name, size_t len)
+push(char ***v, size_t *n, size_t *cap, const char *s, size_t len)
 {
-	q->names = xgrow(q->names, &q->capnames, q->nnames + 1,
-	    sizeof(*q->names));
-	q->names[q->nnames++] = xstrndup(name, len);
-}
-
-static void
-add_pattern(struct query *q, const char *pat)
-{
-	char why[DMD_REASON_MAX], errbuf[256];
-	struct dmd_glob *g;
-	size_t i;
-
-	q->globs = xgrow(q->globs, &q->capglobs, q->nglobs + 1,
-	    sizeof(*q->globs));
-	g = &q->globs[q->nglobs];
-	if (dmd_glob_compile(g, pat, errbuf, sizeof(errbuf)) != 0)
-		errx(DMD_EXIT_USAGE, "pattern \"%s\": %s", pat, errbuf);
-	if (!g->literal) {
-		q->any_wild = 1;
-		q->nglobs++;
-		return;
-	}
-	for (i = 0; i < g->nalts; i++) {
-		if (dmd_name_check(g->alts[i], strlen(g->alts[i]), why) != 0)
-			errx(DMD_EXIT_USAGE, "pattern \"%s\": %s", pat, why);
-		add_name(q, g->alts[i], strlen(g->alts[i]));
-	}
-	dmd_glob_free(g);
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = xstrndup(s, len);
 }
 
 static int
-on_name(void *arg, const char *name, size_t len)
+on_known(void *arg, const char *name, size_t len)
 {
 	struct query *q = arg;
+
+	push(&q->known, &q->nknown, &q->capknown, name, len);
+	return 0;
+}
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort v and drop repeats. */
+static void
+uniq(char **v, size_t *n)
+{
+	size_t i, o;
+
+	if (*n == 0)	/* qsort(NULL, 0, ...) is undefined */
+		return;
+	qsort(v, *n, sizeof(*v), cmpstr);
+	for (i = 0, o = 0; i < *n; i++) {
+		if (o > 0 && strcmp(v[o - 1], v[i]) == 0) {
+			free(v[i]);
+			continue;
+		}
+		v[o++] = v[i];
+	}
+	*n = o;
+}
+
+/* Add the series pattern pat names to q->names.  Returns 0, -1 with a
+ * message in err for a bad pattern, -2 if listing names failed. */
+static int
+resolve(struct query *q, const char *pat, char *err, size_t errlen)
+{
+	char why[DMD_REASON_MAX];
+	struct dmd_glob g;
 	size_t i;
 
-	for (i = 0; i < q->nglobs; i++)
-		if (dmd_glob_match(&q->globs[i], name, len)) {
-			add_name(q, name, len);
-			break;
+	if (dmd_glob_compile(&g, pat, err, errlen) != 0)
+		return -1;
+	if (g.literal) {
+		for (i = 0; i < g.nalts; i++) {
+			if (dmd_name_check(g.alts[i], strlen(g.alts[i]),
+			    why) != 0) {
+				snprintf(err, errlen, "%s", why);
+				dmd_glob_free(&g);
+				return -1;
+			}
+			push(&q->names, &q->nnames, &q->capnames, g.alts[i],
+			    strlen(g.alts[i]));
 		}
+		dmd_glob_free(&g);
+		return 0;
+	}
+	if (!q->listed) {
+		if (dmd_fetch_names(&q->fetch, on_known, q) != 0) {
+			dmd_glob_free(&g);
+			return -2;
+		}
+		uniq(q->known, &q->nknown);
+		q->listed = 1;
+	}
+	for (i = 0; i < q->nknown; i++)
+		if (dmd_glob_match(&g, q->known[i], strlen(q->known[i])))
+			push(&q->names, &q->nnames, &q->capnames, q->known[i],
+			    strlen(q->known[i]));
+	dmd_glob_free(&g);
 	return 0;
 }
 
@@ -114,6 +167,12 @@ on_series(void *arg, const char *name, const struct dmd_sample *s, size_t n)
 	struct query *q = arg;
 	size_t i, len = strlen(name);
 
+	if (q->step > 0) {
+		q->ds = xgrow(q->ds, &q->capds, n, sizeof(*q->ds));
+		memcpy(q->ds, s, n * sizeof(*s));
+		n = dmd_downsample(q->ds, n, q->step, q->agg);
+		s = q->ds;
+	}
 	q->series++;
 	for (i = 0; i < n; i++)
 		if (dmd_output_point(&q->out, name, len, s[i].time,
@@ -126,38 +185,113 @@ on_series(void *arg, const char *name, const struct dmd_sample *s, size_t n)
 	return 0;
 }
 
+/* Answer one query: the series in q->names over [from, until]. */
 static int
-cmpstr(const void *a, const void *b)
+answer(struct query *q, int64_t from, int64_t until)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t i, n;
+	int rv = 0;
+
+	q->queries++;
+	uniq(q->names, &q->nnames);
+	for (i = 0; i < q->nnames && !q->outerr && rv == 0; i += n) {
+		n = q->nnames - i < READ_GROUP ? q->nnames - i : READ_GROUP;
+		if (dmd_fetch_read(&q->fetch, (const char *const *)q->names + i,
+		    n, from, until, on_series, q) != 0) {
+			warnx("%s: %s", q->fetch.which, q->fetch.errstr);
+			rv = -1;
+		}
+	}
+	for (i = 0; i < q->nnames; i++)
+		free(q->names[i]);
+	q->nnames = 0;
+	return rv;
 }
 
-/* Patterns from stdin, one per line (blank lines skipped). */
-static void
-read_patterns(struct query *q)
+/* Split a query line into up to 3 words.  Returns the count, or -1 for
+ * more than 3. */
+static int
+words(char *line, char *w[3])
+{
+	int n = 0;
+	char *p = line;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			return n;
+		if (n == 3)
+			return -1;
+		w[n++] = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+		if (*p != '\0')
+			*p++ = '\0';
+	}
+}
+
+/* Query lines from stdin: PATTERN [FROM [UNTIL]], answered in order.
+ * A bad line is reported with its number and skipped.  Returns an exit
+ * status. */
+static int
+read_queries(struct query *q, int64_t now, int64_t from, int64_t until)
 {
 	struct dmd_reader r;
 	const char *line;
+	char *buf, *w[3], err[256];
+	int64_t f, u;
 	size_t len;
-	char *pat;
-	int rc;
+	int rc, nw, status = DMD_EXIT_OK;
 
 	dmd_reader_init(&r, 0);
-	while ((rc = dmd_reader_next(&r, -1, &line, &len)) != DMD_READ_EOF) {
-		if (rc == DMD_READ_ERROR)
-			errx(DMD_EXIT_IO, "stdin: %s", strerror(r.err));
+	while (!q->outerr && (rc = dmd_reader_next(&r, -1, &line, &len)) !=
+	    DMD_READ_EOF) {
+		if (rc == DMD_READ_ERROR) {
+			warnx("stdin: %s", strerror(r.err));
+			status = DMD_EXIT_IO;
+			break;
+		}
 		if (rc != DMD_READ_LINE)
 			continue;
-		while (len > 0 && (line[len - 1] == '\r' ||
-		    line[len - 1] == ' ' || line[len - 1] == '\t'))
-			len--;
-		if (len == 0)
-			continue;
-		pat = xstrndup(line, len);
-		add_pattern(q, pat);
-		free(pat);
+		buf = xstrndup(line, len);
+		buf[strcspn(buf, "\r")] = '\0';
+		f = from;
+		u = until;
+		nw = words(buf, w);
+		err[0] = '\0';
+		if (nw < 0)
+			snprintf(err, sizeof(err), "want PATTERN [FROM "
+			    "[UNTIL]]");
+		else if (nw >= 2 && dmd_time_parse(w[1], now, &f, err,
+		    sizeof(err)) != 0)
+			;
+		else if (nw == 3 && dmd_time_parse(w[2], now, &u, err,
+		    sizeof(err)) != 0)
+			;
+		else if (nw > 0 && f > u)
+			snprintf(err, sizeof(err), "from is after until");
+		if (err[0] == '\0' && nw > 0 &&
+		    (rc = resolve(q, w[0], err, sizeof(err))) == -2) {
+			warnx("%s: %s", q->fetch.which, q->fetch.errstr);
+			free(buf);
+			status = DMD_EXIT_BACKEND;
+			break;
+		}
+		if (err[0] != '\0') {
+			warnx("stdin:%llu: %s", (unsigned long long)r.lineno,
+			    err);
+			if (status == DMD_EXIT_OK)
+				status = DMD_EXIT_REJECTS;
+		} else if (nw > 0 && answer(q, f, u) != 0) {
+			free(buf);
+			status = DMD_EXIT_BACKEND;
+			break;
+		}
+		free(buf);
 	}
 	dmd_reader_release(&r);
+	return status;
 }
 
 int
@@ -167,20 +301,28 @@ main(int argc, char *argv[])
 	struct dmd_cache *cache;
 	struct dmd_stats st;
 	enum dmd_output_format ofmt = DMD_OUT_NDJSON;
-	const char *cache_url, *from_s = "-1h", *until_s = "now";
+	const char *cache_url, *table_url, *from_s = "-1h", *until_s = "now";
+	const char *errstr;
 	char errbuf[DMD_ERRSTR_MAX];
-	int64_t now = dmd_wall_seconds(), from, until;
-	size_t i, o;
-	int ch, stats = 0, status = DMD_EXIT_OK;
+	int64_t now = dmd_wall_seconds(), from, until, threads = 4;
+	size_t i;
+	int ch, stats = 0, status = DMD_EXIT_OK, rc;
 	double t0 = dmd_mono_seconds();
 
 	dmd_prog_init();
 	memset(&q, 0, sizeof(q));
 	cache_url = dmd_env("DMD_CACHE", "redis://127.0.0.1:6379");
+	table_url = dmd_env("DMD_TABLE", DEFAULT_TABLE);
 
-	while ((ch = getopt_long(argc, argv, "c:f:ho:Su:V", longopts,
+	while ((ch = getopt_long(argc, argv, "a:c:f:hj:o:s:St:u:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'a':
+			if (dmd_agg_parse(optarg, &q.agg) != 0)
+				errx(DMD_EXIT_USAGE, "unknown aggregate \"%s\" "
+				    "(want avg, min, max, sum, count, last or "
+				    "first)", optarg);
+			break;
 		case 'c':
 			cache_url = optarg;
 			break;
@@ -190,13 +332,33 @@ main(int argc, char *argv[])
 		case 'h':
 			fputs(synopsis, stdout);
 			exit(DMD_EXIT_OK);
+		case 'j':
+			threads = dmd_strtonum(optarg, 1, DMD_FETCH_THREADS,
+			    &errstr);
+			if (errstr != NULL)
+				errx(DMD_EXIT_USAGE, "threads is %s: %s",
+				    optarg, errstr);
+			break;
 		case 'o':
 			if (dmd_output_format_parse(optarg, &ofmt) != 0)
 				errx(DMD_EXIT_USAGE, "unknown output format "
-				    "\"%s\" (want ndjson, tsv or csv)", optarg);
+				    "\"%s\" (want ndjson, tsv, csv or graphite)",
+				    optarg);
+			break;
+		case 's':
+			q.step = dmd_duration_ms(optarg, 1000,
+			    100LL * 366 * 86400 * 1000, &errstr) / 1000;
+			if (errstr == NULL && q.step == 0)
+				errstr = "too small";
+			if (errstr != NULL)
+				errx(DMD_EXIT_USAGE, "step is %s: %s", optarg,
+				    errstr);
 			break;
 		case 'S':
 			stats = 1;
+			break;
+		case 't':
+			table_url = optarg;
 			break;
 		case 'u':
 			until_s = optarg;
@@ -217,59 +379,57 @@ main(int argc, char *argv[])
 	if (from > until)
 		errx(DMD_EXIT_USAGE, "from (%s) is after until (%s)", from_s,
 		    until_s);
+	for (i = 0; i < (size_t)argc; i++)
+		if (strcmp(argv[i], "-") == 0 && argc > 1)
+			errx(DMD_EXIT_USAGE, "\"-\" reads queries from stdin: "
+			    "give it alone");
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)
 		errx(DMD_EXIT_USAGE, "cache \"%s\": %s", cache_url, errbuf);
-
-	for (i = 0; i < (size_t)argc; i++)
-		add_pattern(&q, argv[i]);
-	if (argc == 0)
-		read_patterns(&q);
-
-	if (q.any_wild && dmd_cache_names(cache, on_name, &q) != 0) {
-		warnx("%s", cache->errstr);
-		status = DMD_EXIT_BACKEND;
-		goto done;
-	}
-	if (q.nnames > 0)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(q.names, q.nnames, sizeof(*q.names), cmpstr);
-	for (i = 0, o = 0; i < q.nnames; i++) {
-		if (o > 0 && strcmp(q.names[o - 1], q.names[i]) == 0) {
-			free(q.names[i]);
-			continue;
-		}
-		q.names[o++] = q.names[i];
-	}
-	q.nnames = o;
+	if (dmd_fetch_init(&q.fetch, cache, *table_url ? table_url : NULL,
+	    (int)threads, errbuf, sizeof(errbuf)) != 0)
+		errx(DMD_EXIT_USAGE, "table \"%s\": %s", table_url, errbuf);
 
 	dmd_output_init(&q.out, stdout, ofmt);
-	for (i = 0; i < q.nnames && !q.outerr; i += READ_GROUP) {
-		size_t n = q.nnames - i < READ_GROUP ? q.nnames - i :
-		    READ_GROUP;
-
-		if (dmd_cache_read(cache, (const char *const *)q.names + i, n,
-		    from, until, on_series, &q) != 0) {
-			warnx("%s", cache->errstr);
-			status = DMD_EXIT_BACKEND;
-			break;
+	if (argc == 0 || strcmp(argv[0], "-") == 0)
+		status = read_queries(&q, now, from, until);
+	else {
+		for (i = 0; i < (size_t)argc; i++) {
+			rc = resolve(&q, argv[i], errbuf, sizeof(errbuf));
+			if (rc == -1)
+				errx(DMD_EXIT_USAGE, "pattern \"%s\": %s",
+				    argv[i], errbuf);
+			if (rc == -2) {
+				warnx("%s: %s", q.fetch.which,
+				    q.fetch.errstr);
+				status = DMD_EXIT_BACKEND;
+				break;
+			}
 		}
+		if (status == DMD_EXIT_OK && answer(&q, from, until) != 0)
+			status = DMD_EXIT_BACKEND;
 	}
-	if (status == DMD_EXIT_OK && dmd_output_finish(&q.out) != 0)
+	/* close what the format opened, even after a failure, so the
+	 * output stays well-formed */
+	if (!q.outerr && dmd_output_finish(&q.out) != 0)
 		q.outerr = 1;
-done:
 	if (stats) {
 		dmd_stats_init(&st, "query");
+		dmd_stats_set(&st, "queries", (double)q.queries);
 		dmd_stats_set(&st, "series", (double)q.series);
 		dmd_stats_set(&st, "points", (double)q.points);
 		dmd_stats_backend(&st, "cache", &cache->stats);
+		dmd_stats_backend(&st, "table", &q.fetch.table_stats);
 		dmd_stats_set(&st, "seconds", dmd_mono_seconds() - t0);
 		dmd_stats_write(&st, stdout, dmd_wall_seconds());
 	}
 	for (i = 0; i < q.nnames; i++)
 		free(q.names[i]);
 	free(q.names);
-	for (i = 0; i < q.nglobs; i++)
-		dmd_glob_free(&q.globs[i]);
-	free(q.globs);
+	for (i = 0; i < q.nknown; i++)
+		free(q.known[i]);
+	free(q.known);
+	free(q.ds);
+	dmd_fetch_release(&q.fetch);
 	dmd_cache_close(cache);
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0 ||
 	    q.outerr) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "block.h"
+#include "codec.h"
 #include "xmalloc.h"
 
 static void
@@ -33,7 +34,28 @@ dmd_block_size(size_t n)
 }
 
 size_t
+dmd_block_bound(size_t n)
+{
+	size_t c = dmd_codec_bound(n);
+
+	return c > dmd_block_size(n) ? c : dmd_block_size(n);
+}
+
+size_t
 dmd_block_encode(const struct dmd_sample *s, size_t n, char *out)
+{
+	size_t len;
+
+	if (n > 0 && n <= DMD_CODEC_MAX_POINTS) {
+		len = dmd_codec_encode(s, n, (unsigned char *)out);
+		if (len < dmd_block_size(n))
+			return len;
+	}
+	return dmd_block_encode_raw(s, n, out);
+}
+
+size_t
+dmd_block_encode_raw(const struct dmd_sample *s, size_t n, char *out)
 {
 	size_t i;
 	uint64_t bits;
@@ -51,10 +73,28 @@ int
 dmd_block_decode(const char *blk, size_t len, int64_t from, int64_t until,
     struct dmd_sample **out, size_t *n, size_t *cap)
 {
+	struct dmd_chunk_info info;
 	size_t i, cnt;
 	struct dmd_sample *s;
 	uint64_t bits;
+	long got;
 
+	if (len >= 1 && blk[0] == DMD_BLOCK_CODEC) {
+		if (dmd_codec_info((const unsigned char *)blk, len, &info) != 0)
+			return -1;
+		*out = xgrow(*out, cap, *n + info.count, sizeof(**out));
+		s = *out + *n;
+		got = dmd_codec_decode((const unsigned char *)blk, len, s,
+		    info.count);
+		if (got < 0)
+			return -1;
+		cnt = 0;
+		for (i = 0; i < (size_t)got; i++)
+			if (s[i].time >= from && s[i].time <= until)
+				s[cnt++] = s[i];
+		*n += cnt;
+		return 0;
+	}
 	if (len < 1 || blk[0] != DMD_BLOCK_RAW || (len - 1) % 16 != 0)
 		return -1;
 	cnt = (len - 1) / 16;

@@ -42,6 +42,47 @@ dmd_cache_read(struct dmd_cache *c, const char *const *names, size_t n,
 	return c->ops->read(c, names, n, from, until, cb, arg);
 }
 
+int
+dmd_cache_claim(struct dmd_cache *c, uint32_t first, uint32_t n,
+    unsigned char *got)
+{
+	return c->ops->claim(c, first, n, got);
+}
+
+int
+dmd_cache_release(struct dmd_cache *c, uint32_t first, uint32_t n,
+    const unsigned char *got)
+{
+	return c->ops->release(c, first, n, got);
+}
+
+int
+dmd_cache_due(struct dmd_cache *c, uint32_t first, uint32_t n,
+    const unsigned char *got, const struct dmd_flush_policy *p,
+    dmd_due_cb *cb, void *arg)
+{
+	return c->ops->due(c, first, n, got, p, cb, arg);
+}
+
+int
+dmd_cache_freeze(struct dmd_cache *c, struct dmd_flush_item *it, size_t n,
+    int64_t cutoff)
+{
+	return c->ops->freeze(c, it, n, cutoff);
+}
+
+int
+dmd_cache_take(struct dmd_cache *c, struct dmd_flush_item *it, size_t n)
+{
+	return c->ops->take(c, it, n);
+}
+
+int
+dmd_cache_finish(struct dmd_cache *c, struct dmd_flush_item *it, size_t n)
+{
+	return c->ops->finish(c, it, n);
+}
+
 void
 dmd_cache_close(struct dmd_cache *c)
 {

@@ -43,12 +43,56 @@ typedef int dmd_name_cb(void *arg, const char *name, size_t len);
 typedef int dmd_series_cb(void *arg, const char *name,
     const struct dmd_sample *samples, size_t n);
 
+/*
+ * Moving series out (dmd-flush).  The cache is split into shards; a
+ * flusher claims shards (so two flushers never move the same series),
+ * asks which of their series are due, and moves each in three steps:
+ * freeze (the live points become a frozen copy, atomically; new points
+ * go on landing live), take (read the frozen points), finish (put back
+ * the points the flush keeps, then drop the frozen copy).  Readers read
+ * live and frozen points, so a point is readable at every moment.  A
+ * frozen copy found when a shard is claimed is an interrupted flush: due
+ * returns it first (resumed), with the seq and cutoff it was frozen with.
+ */
+struct dmd_flush_policy {
+	int64_t		 now;		/* Unix seconds */
+	uint64_t	 min_points;	/* due when it caches this many */
+	int64_t		 max_age;	/* ... or its oldest point is older */
+};
+
+struct dmd_flush_item {
+	char		 name[DMD_NAME_MAX + 1];
+	uint32_t	 shard;
+	uint64_t	 count;		/* cached points, as counted at write */
+	int		 resumed;	/* frozen by an interrupted flush */
+	int		 gone;		/* freeze found nothing to move */
+	uint64_t	 seq;		/* flush sequence, set by freeze */
+	int64_t		 cutoff;	/* points before it leave the cache */
+	struct dmd_sample *samples;	/* set by take (xgrow'd, item owns) */
+	size_t		 n, cap;
+};
+
+/* Called once per due series of a claimed shard. */
+typedef int dmd_due_cb(void *arg, const struct dmd_flush_item *it);
+
 struct dmd_cache_ops {
 	int	(*put)(struct dmd_cache *, struct dmd_batch *);
 	int	(*names)(struct dmd_cache *, dmd_name_cb *, void *);
 	int	(*read)(struct dmd_cache *, const char *const *names, size_t n,
 		    int64_t from, int64_t until, dmd_series_cb *, void *);
 	void	(*close)(struct dmd_cache *);
+	/* flushing; see above and dmd_cache_claim() and the rest below */
+	int	(*claim)(struct dmd_cache *, uint32_t first, uint32_t n,
+		    unsigned char *got);
+	int	(*release)(struct dmd_cache *, uint32_t first, uint32_t n,
+		    const unsigned char *got);
+	int	(*due)(struct dmd_cache *, uint32_t first, uint32_t n,
+		    const unsigned char *got, const struct dmd_flush_policy *,
+		    dmd_due_cb *, void *);
+	int	(*freeze)(struct dmd_cache *, struct dmd_flush_item *, size_t,
+		    int64_t cutoff);
+	int	(*take)(struct dmd_cache *, struct dmd_flush_item *, size_t);
+	int	(*finish)(struct dmd_cache *, struct dmd_flush_item *, size_t);
 };
 
 /* Counters of backend requests, for --stats. */
@@ -82,6 +126,41 @@ int dmd_cache_names(struct dmd_cache *c, dmd_name_cb *cb, void *arg);
  * that has points there, in the order given. */
 int dmd_cache_read(struct dmd_cache *c, const char *const *names, size_t n,
     int64_t from, int64_t until, dmd_series_cb *cb, void *arg);
+
+/* Number of shards a flusher can claim. */
+#define DMD_CACHE_SHARDS	1024
+
+/* Claim shards [first, first + n) for this process: got[i] is 1 for each
+ * claimed, 0 for each another live flusher holds.  A claim left by a dead
+ * process of this host is taken over; one of another host lapses after
+ * a minute unless renewed by freeze. */
+int dmd_cache_claim(struct dmd_cache *c, uint32_t first, uint32_t n,
+    unsigned char *got);
+int dmd_cache_release(struct dmd_cache *c, uint32_t first, uint32_t n,
+    const unsigned char *got);
+
+/* Call cb for every series due in the claimed shards: first the frozen
+ * ones of interrupted flushes (resumed, seq and cutoff set), then those
+ * that cache at least p->min_points or whose oldest point is older than
+ * p->now - p->max_age. */
+int dmd_cache_due(struct dmd_cache *c, uint32_t first, uint32_t n,
+    const unsigned char *got, const struct dmd_flush_policy *p,
+    dmd_due_cb *cb, void *arg);
+
+/* Freeze the live points of each item (a resumed item keeps its frozen
+ * copy, seq and cutoff); sets seq and cutoff, or gone when there is
+ * nothing to move. */
+int dmd_cache_freeze(struct dmd_cache *c, struct dmd_flush_item *it,
+    size_t n, int64_t cutoff);
+
+/* Read the frozen points of each item into it->samples, sorted by time,
+ * one per time, the value written last winning. */
+int dmd_cache_take(struct dmd_cache *c, struct dmd_flush_item *it, size_t n);
+
+/* Put each item's points at or after its cutoff back (older than
+ * anything live), then drop the frozen copy. */
+int dmd_cache_finish(struct dmd_cache *c, struct dmd_flush_item *it,
+    size_t n);
 
 /* Close and free.  Accepts NULL. */
 void dmd_cache_close(struct dmd_cache *c);

@@ -29,50 +29,32 @@
 #include "block.h"
 #include "cache.h"
 #include "cache_redis.h"
+#include "cache_redis_int.h"
 #include "url.h"
 #include "xmalloc.h"
 
 #define CONNECT_TIMEOUT_MS	2000
 #define COMMAND_TIMEOUT_MS	30000
 
-struct redis_cache {
-	struct dmd_cache base;
-	char		 host[256];
-	int		 port;
-	char		 path[DMD_URL_MAX];	/* unix socket, or "" */
-	int		 db;
-	redisContext	*ctx;
-	/* scratch kept between calls */
-	char		*buf;		/* keys and blocks of a batch */
-	size_t		 bufcap;
-	const char	**argv;
-	size_t		*argvlen;
-	size_t		 argcap;
-	uint32_t	*order;
-	size_t		 ordercap;
-	uint32_t	 count[DMD_SHARDS + 1];
-	struct dmd_sample *samples;
-	size_t		 samplecap;
-};
-
-static void
-seterr(struct redis_cache *rc, int err, const char *fmt, const char *detail)
+void
+dmd_rc_seterr(struct redis_cache *rc, int err, const char *fmt,
+    const char *detail)
 {
 	rc->base.err = err;
 	snprintf(rc->base.errstr, sizeof(rc->base.errstr), fmt, detail);
 	rc->base.stats.errors++;
 }
 
-static void
-drop(struct redis_cache *rc)
+void
+dmd_rc_drop(struct redis_cache *rc)
 {
 	if (rc->ctx != NULL)
 		redisFree(rc->ctx);
 	rc->ctx = NULL;
 }
 
-static double
-now_seconds(void)
+double
+dmd_rc_now(void)
 {
 	struct timespec ts;
 
@@ -80,8 +62,8 @@ now_seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int
-ensure_connected(struct redis_cache *rc)
+int
+dmd_rc_connect(struct redis_cache *rc)
 {
 	struct timeval ct = { CONNECT_TIMEOUT_MS / 1000,
 	    (CONNECT_TIMEOUT_MS % 1000) * 1000 };
@@ -95,21 +77,21 @@ ensure_connected(struct redis_cache *rc)
 	else
 		rc->ctx = redisConnectWithTimeout(rc->host, rc->port, ct);
 	if (rc->ctx == NULL || rc->ctx->err) {
-		seterr(rc, DMD_ERR_IO, "cannot connect to redis: %s",
+		dmd_rc_seterr(rc, DMD_ERR_IO, "cannot connect to redis: %s",
 		    rc->ctx ? rc->ctx->errstr : "out of memory");
-		drop(rc);
+		dmd_rc_drop(rc);
 		return -1;
 	}
 	redisSetTimeout(rc->ctx, tv);
 	if (rc->db != 0) {
 		r = redisCommand(rc->ctx, "SELECT %d", rc->db);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			seterr(rc, r ? DMD_ERR_CONFIG : DMD_ERR_IO,
+			dmd_rc_seterr(rc, r ? DMD_ERR_CONFIG : DMD_ERR_IO,
 			    "redis SELECT failed: %s",
 			    r ? r->str : rc->ctx->errstr);
 			if (r != NULL)
 				freeReplyObject(r);
-			drop(rc);
+			dmd_rc_drop(rc);
 			return -1;
 		}
 		freeReplyObject(r);
@@ -121,8 +103,8 @@ ensure_connected(struct redis_cache *rc)
  * connection (the next call reconnects); error replies are all read, so
  * the connection stays usable, and the first is reported.  With keep,
  * replies are stored in keep[] for the caller to free. */
-static int
-read_replies(struct redis_cache *rc, size_t ncmd, redisReply **keep,
+int
+dmd_rc_replies(struct redis_cache *rc, size_t ncmd, redisReply **keep,
     double started)
 {
 	redisReply *r;
@@ -132,16 +114,16 @@ read_replies(struct redis_cache *rc, size_t ncmd, redisReply **keep,
 
 	for (i = 0; i < ncmd; i++) {
 		if (redisGetReply(rc->ctx, (void **)&r) != REDIS_OK) {
-			seterr(rc, DMD_ERR_IO, "redis: %s", rc->ctx->errstr[0] ?
+			dmd_rc_seterr(rc, DMD_ERR_IO, "redis: %s", rc->ctx->errstr[0] ?
 			    rc->ctx->errstr : "connection lost");
-			drop(rc);
+			dmd_rc_drop(rc);
 			if (keep != NULL)
 				while (i-- > 0)
 					freeReplyObject(keep[i]);
 			return -1;
 		}
 		if (r->type == REDIS_REPLY_ERROR && rv == 0) {
-			seterr(rc, DMD_ERR_REPLY, "redis: %s", r->str);
+			dmd_rc_seterr(rc, DMD_ERR_REPLY, "redis: %s", r->str);
 			rv = -1;
 		}
 		if (keep != NULL)
@@ -149,7 +131,7 @@ read_replies(struct redis_cache *rc, size_t ncmd, redisReply **keep,
 		else
 			freeReplyObject(r);
 	}
-	dt = now_seconds() - started;
+	dt = dmd_rc_now() - started;
 	rc->base.stats.requests++;
 	rc->base.stats.commands += ncmd;
 	rc->base.stats.seconds += dt;
@@ -161,8 +143,8 @@ read_replies(struct redis_cache *rc, size_t ncmd, redisReply **keep,
 	return rv;
 }
 
-static void
-grow_argv(struct redis_cache *rc, size_t n)
+void
+dmd_rc_grow_argv(struct redis_cache *rc, size_t n)
 {
 	size_t cap = rc->argcap;
 
@@ -172,17 +154,18 @@ grow_argv(struct redis_cache *rc, size_t n)
 	rc->argcap = cap;
 }
 
-static size_t
-key_len(size_t namelen)
+size_t
+dmd_rc_key_len(size_t namelen)
 {
 	return sizeof("dmd:{s0000}:c:") - 1 + namelen;
 }
 
-static size_t
-series_key(char *out, uint32_t hash, const char *name, size_t namelen)
+size_t
+dmd_rc_series_key(char *out, int kind, uint32_t hash, const char *name,
+    size_t namelen)
 {
-	size_t n = (size_t)sprintf(out, "dmd:{s%04u}:c:",
-	    (unsigned)(hash % DMD_SHARDS));
+	size_t n = (size_t)sprintf(out, "dmd:{s%04u}:%c:",
+	    (unsigned)(hash % DMD_SHARDS), kind);
 
 	memcpy(out + n, name, namelen);
 	return n + namelen;
@@ -200,9 +183,9 @@ redis_put(struct dmd_cache *c, struct dmd_batch *b)
 
 	if (b->nseries == 0)
 		return 0;
-	if (ensure_connected(rc) != 0)
+	if (dmd_rc_connect(rc) != 0)
 		return -1;
-	t0 = now_seconds();
+	t0 = dmd_rc_now();
 
 	/* Series in shard order: one SADD and one ZADD per shard. */
 	memset(rc->count, 0, sizeof(rc->count));
@@ -220,12 +203,12 @@ redis_put(struct dmd_cache *c, struct dmd_batch *b)
 	 * argv can point into it. */
 	need = b->nseries * 24;
 	for (i = 0; i < b->nseries; i++)
-		need += key_len(b->series[i].namelen) +
-		    dmd_block_size(b->series[i].n);
+		need += dmd_rc_key_len(b->series[i].namelen) +
+		    dmd_block_bound(b->series[i].n);
 	rc->buf = xgrow(rc->buf, &rc->bufcap, need, 1);
 	scores = rc->buf;
 	off = b->nseries * 24;
-	grow_argv(rc, 3 + 2 * b->nseries);
+	dmd_rc_grow_argv(rc, 3 + 2 * b->nseries);
 
 	for (i = 0; i < b->nseries; i = j) {
 		uint32_t shard = b->series[order[i]].hash % DMD_SHARDS;
@@ -275,7 +258,7 @@ redis_put(struct dmd_cache *c, struct dmd_batch *b)
 	for (i = 0; i < b->nseries; i++) {
 		const struct dmd_batch_series *s = &b->series[i];
 		char *key = rc->buf + off;
-		size_t klen = series_key(key, s->hash, s->name, s->namelen);
+		size_t klen = dmd_rc_series_key(key, 'c', s->hash, s->name, s->namelen);
 		char *blk = key + klen;
 		size_t blen = dmd_block_encode(s->samples, s->n, blk);
 
@@ -287,9 +270,13 @@ redis_put(struct dmd_cache *c, struct dmd_batch *b)
 		rc->argv[2] = blk;
 		rc->argvlen[2] = blen;
 		redisAppendCommandArgv(rc->ctx, 3, rc->argv, rc->argvlen);
-		ncmd++;
+		/* cached points per series, for dmd-flush --min-points */
+		redisAppendCommand(rc->ctx, "HINCRBY dmd:{s%04u}:cnt %b %llu",
+		    (unsigned)(s->hash % DMD_SHARDS), s->name, s->namelen,
+		    (unsigned long long)s->n);
+		ncmd += 2;
 	}
-	return read_replies(rc, ncmd, NULL, t0);
+	return dmd_rc_replies(rc, ncmd, NULL, t0);
 }
 
 static int
@@ -301,14 +288,14 @@ redis_names(struct dmd_cache *c, dmd_name_cb *cb, void *arg)
 	int rv = 0;
 	double t0;
 
-	if (ensure_connected(rc) != 0)
+	if (dmd_rc_connect(rc) != 0)
 		return -1;
-	t0 = now_seconds();
+	t0 = dmd_rc_now();
 	for (i = 0; i < DMD_SHARDS; i++)
 		redisAppendCommand(rc->ctx, "SMEMBERS dmd:{s%04u}:n",
 		    (unsigned)i);
 	replies = xcalloc(DMD_SHARDS, sizeof(*replies));
-	if (read_replies(rc, DMD_SHARDS, replies, t0) != 0) {
+	if (dmd_rc_replies(rc, DMD_SHARDS, replies, t0) != 0) {
 		free(replies);
 		return -1;
 	}
@@ -321,7 +308,7 @@ redis_names(struct dmd_cache *c, dmd_name_cb *cb, void *arg)
 					rv = cb(arg, r->element[k]->str,
 					    r->element[k]->len);
 		} else if (rv == 0) {
-			seterr(rc, DMD_ERR_REPLY, "redis: %s",
+			dmd_rc_seterr(rc, DMD_ERR_REPLY, "redis: %s",
 			    "unexpected reply to SMEMBERS");
 			rv = -1;
 		}
@@ -331,62 +318,84 @@ redis_names(struct dmd_cache *c, dmd_name_cb *cb, void *arg)
 	return rv < 0 && c->err != DMD_ERR_NONE ? -1 : 0;
 }
 
+/* Both lists of a series in one atomic step: a flush that freezes or
+ * finishes between two separate reads could hide its points from both. */
+static const char read_script[] =
+    "return {redis.call('LRANGE', KEYS[1], 0, -1),"
+    " redis.call('LRANGE', KEYS[2], 0, -1)}";
+
+/* Decode the blocks of reply r (an array of blocks) onto the samples. */
+static int
+decode_blocks(struct redis_cache *rc, const redisReply *r, int64_t from,
+    int64_t until, size_t *ns)
+{
+	size_t k;
+
+	if (r->type != REDIS_REPLY_ARRAY)
+		return -1;
+	for (k = 0; k < r->elements; k++)
+		if (r->element[k]->type != REDIS_REPLY_STRING ||
+		    dmd_block_decode(r->element[k]->str, r->element[k]->len,
+		    from, until, &rc->samples, ns, &rc->samplecap) != 0)
+			return -1;
+	return 0;
+}
+
 static int
 redis_read(struct dmd_cache *c, const char *const *names, size_t n,
     int64_t from, int64_t until, dmd_series_cb *cb, void *arg)
 {
 	struct redis_cache *rc = (struct redis_cache *)c;
-	char key[sizeof("dmd:{s0000}:c:") + DMD_NAME_MAX + 1];
+	char fkey[sizeof("dmd:{s0000}:f:") + DMD_NAME_MAX + 1];
+	char ckey[sizeof("dmd:{s0000}:c:") + DMD_NAME_MAX + 1];
 	redisReply *r;
-	size_t i, k, ns;
+	size_t i, ns;
 	int rv = 0;
 	double t0;
 
 	if (n == 0)
 		return 0;
-	if (ensure_connected(rc) != 0)
+	if (dmd_rc_connect(rc) != 0)
 		return -1;
-	t0 = now_seconds();
+	t0 = dmd_rc_now();
 	for (i = 0; i < n; i++) {
-		size_t len = strlen(names[i]);
-		size_t klen;
+		size_t len = strlen(names[i]), fl, cl;
+		uint32_t h;
 
 		if (len > DMD_NAME_MAX)
 			len = DMD_NAME_MAX;
-		klen = series_key(key, dmd_name_hash(names[i], len), names[i],
-		    len);
-		redisAppendCommand(rc->ctx, "LRANGE %b 0 -1", key, klen);
+		h = dmd_name_hash(names[i], len);
+		fl = dmd_rc_series_key(fkey, 'f', h, names[i], len);
+		cl = dmd_rc_series_key(ckey, 'c', h, names[i], len);
+		redisAppendCommand(rc->ctx, "EVAL %s 2 %b %b", read_script,
+		    fkey, fl, ckey, cl);
 	}
 	for (i = 0; i < n; i++) {
 		if (redisGetReply(rc->ctx, (void **)&r) != REDIS_OK) {
-			seterr(rc, DMD_ERR_IO, "redis: %s", rc->ctx->errstr);
-			drop(rc);
+			dmd_rc_seterr(rc, DMD_ERR_IO, "redis: %s",
+			    rc->ctx->errstr);
+			dmd_rc_drop(rc);
 			return -1;
 		}
 		if (rv != 0) {
 			freeReplyObject(r);
 			continue;
 		}
-		if (r->type != REDIS_REPLY_ARRAY) {
-			seterr(rc, DMD_ERR_REPLY, "redis: reading %s failed",
-			    names[i]);
-			if (r->type == REDIS_REPLY_ERROR)
-				seterr(rc, DMD_ERR_REPLY, "redis: %s", r->str);
+		if (r->type == REDIS_REPLY_ERROR) {
+			dmd_rc_seterr(rc, DMD_ERR_REPLY, "redis: %s", r->str);
 			rv = -1;
 			freeReplyObject(r);
 			continue;
 		}
 		ns = 0;
-		for (k = 0; k < r->elements; k++)
-			if (r->element[k]->type != REDIS_REPLY_STRING ||
-			    dmd_block_decode(r->element[k]->str,
-			    r->element[k]->len, from, until, &rc->samples, &ns,
-			    &rc->samplecap) != 0) {
-				seterr(rc, DMD_ERR_DATA,
-				    "corrupt block in series \"%s\"", names[i]);
-				rv = -1;
-				break;
-			}
+		/* frozen first: everything live was written after it */
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    decode_blocks(rc, r->element[0], from, until, &ns) != 0 ||
+		    decode_blocks(rc, r->element[1], from, until, &ns) != 0) {
+			dmd_rc_seterr(rc, DMD_ERR_DATA,
+			    "corrupt block in series \"%s\"", names[i]);
+			rv = -1;
+		}
 		freeReplyObject(r);
 		if (rv == 0 && ns > 0) {
 			ns = dmd_samples_resolve(rc->samples, ns);
@@ -395,7 +404,7 @@ redis_read(struct dmd_cache *c, const char *const *names, size_t n,
 		}
 	}
 	{
-		double dt = now_seconds() - t0;
+		double dt = dmd_rc_now() - t0;
 
 		c->stats.requests++;
 		c->stats.commands += n;
@@ -411,7 +420,7 @@ redis_close(struct dmd_cache *c)
 {
 	struct redis_cache *rc = (struct redis_cache *)c;
 
-	drop(rc);
+	dmd_rc_drop(rc);
 	free(rc->buf);
 	free(rc->argv);
 	free(rc->argvlen);
@@ -421,7 +430,9 @@ redis_close(struct dmd_cache *c)
 }
 
 static const struct dmd_cache_ops redis_ops = {
-	redis_put, redis_names, redis_read, redis_close
+	redis_put, redis_names, redis_read, redis_close,
+	dmd_rc_claim, dmd_rc_release, dmd_rc_due, dmd_rc_freeze, dmd_rc_take,
+	dmd_rc_finish
 };
 
 struct dmd_cache *

@@ -11,7 +11,7 @@
 #include "url.h"
 
 /* Number of cache shards.  Part of the stored layout: never change it. */
-#define DMD_SHARDS	1024
+#define DMD_SHARDS	DMD_CACHE_SHARDS
 
 /* Open a Redis cache for URL u (scheme redis or unix).  Connects lazily.
  * Returns NULL with a message in err for a bad URL. */

@@ -214,15 +214,32 @@ names() {
 	EOF
 }
 
-@test "reads patterns from stdin, one per line, when no pattern is given" {
+@test "answers each stdin line as a query of its own, in order, when no pattern is given" {
 	setup_servers
 	run names < <(printf 'servers.web2.mem.free\n\nservers.db1.cpu.*\r\nservers.web1.cpu.user\n')
 	assert_success
 	assert_output - <<-'EOF'
+	servers.web2.mem.free
 	servers.db1.cpu.system
 	servers.db1.cpu.user
 	servers.web1.cpu.user
-	servers.web2.mem.free
+	EOF
+}
+
+@test "reads PATTERN FROM UNTIL query lines with -" {
+	setup_servers
+	run dmd-query -f 0 -u 1000 -o tsv - <<-'EOF'
+	servers.web1.cpu.user 100 100
+	servers.db1.cpu.user
+	servers.web2.mem.free 0
+	EOF
+	assert_success
+	assert_output - <<-'EOF'
+	servers.web1.cpu.user	1	100
+	servers.db1.cpu.user	1	100
+	servers.db1.cpu.user	2	200
+	servers.web2.mem.free	1	100
+	servers.web2.mem.free	2	200
 	EOF
 }
 
@@ -233,11 +250,26 @@ names() {
 	assert_output ''
 }
 
-@test "rejects a bad pattern read from stdin with exit 2" {
-	run --separate-stderr dmd-query -f 0 -u 1000 <<<'a/b'
+@test "rejects a bad query line with its line number, answers the others, exits 1" {
+	setup_servers
+	run --separate-stderr dmd-query -f 0 -u 1000 -o tsv - <<-'EOF'
+	a/b
+	servers.web1.cpu.user 100 100
+	servers.web1.cpu.user 200 100
+	servers.web1.cpu.user x
+	servers.web1.cpu.user 1 2 3
+	EOF
+	assert_failure 1
+	assert_output "$(printf 'servers.web1.cpu.user\t1\t100')"
+	[[ $stderr == *'stdin:1: '*'/'* ]]
+	[[ $stderr == *'stdin:3: from is after until'* ]]
+	[[ $stderr == *'stdin:4: '* ]]
+	[[ $stderr == *'stdin:5: want PATTERN [FROM [UNTIL]]'* ]]
+}
+
+@test "rejects - given with other patterns" {
+	run dmd-query -f 0 -u 1000 - servers.web1.cpu.user
 	assert_failure 2
-	assert_output ''
-	[[ $stderr == *'"a/b"'* ]]
 }
 
 @test "takes -f and -u as Unix seconds" {

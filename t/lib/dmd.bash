@@ -5,6 +5,8 @@
 #
 #   dmd_redis_start        private redis-server on a unix socket; sets
 #                          REDIS_DIR REDIS_SOCK REDIS_PID, exports DMD_CACHE
+#                          and DMD_TABLE (file://$REDIS_DIR/table)
+#   dmd_reset              empty the cache and remove the table (setup)
 #   dmd_redis_stop [SIG]   stop it (TERM by default), wait until gone
 #   dmd_redis_restart      start again on the same dir and socket (AOF)
 #   rcli ARGS...           redis-cli on that socket
@@ -19,6 +21,8 @@ bats_load_library bats-file
 : "${DMD_BUILDDIR:=$DMD_SRCDIR}"
 PATH="$DMD_BUILDDIR:$PATH"
 export DMD_SRCDIR DMD_BUILDDIR PATH
+# No table unless a test starts its servers: never the system default.
+export DMD_TABLE=
 DATA="$DMD_SRCDIR/t/data"
 
 _dmd_redis_launch() {
@@ -47,7 +51,13 @@ dmd_redis_start() {
 	REDIS_SOCK="$REDIS_DIR/redis.sock"
 	export REDIS_DIR REDIS_SOCK
 	export DMD_CACHE="unix://$REDIS_SOCK"
+	export DMD_TABLE="file://$REDIS_DIR/table"
 	_dmd_redis_launch
+}
+
+dmd_reset() {
+	rcli flushall >/dev/null
+	rm -rf "$REDIS_DIR/table"
 }
 
 # Alive and not a zombie (a server restarted in an earlier test is no

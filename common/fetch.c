@@ -1,0 +1,266 @@
+/*
+ * fetch.c - read series from every tier at once and merge (fetch.h).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block.h"
+#include "fetch.h"
+#include "xmalloc.h"
+
+struct chunkref {
+	uint64_t	 seq;
+	size_t		 off, len;
+};
+
+/* One series of a group being read. */
+struct dmd_fetch_series {
+	const char	*name;
+	struct dmd_sample *s;		/* table points, then cache points */
+	size_t		 n, cap;
+	struct dmd_sample *cs;		/* cache points */
+	size_t		 cn, ccap;
+	struct chunkref	*refs;
+	size_t		 nrefs, caprefs;
+	unsigned char	*data;		/* chunk bytes */
+	size_t		 datalen, datacap;
+	int		 failed;	/* 1 table, 2 corrupt chunk */
+	char		 errstr[DMD_ERRSTR_MAX];
+};
+
+struct job {
+	struct dmd_fetch *f;
+	struct dmd_table *table;
+	size_t		 n;
+	size_t		*next;		/* shared, atomic */
+	int64_t		 from, until;
+};
+
+int
+dmd_fetch_init(struct dmd_fetch *f, struct dmd_cache *c,
+    const char *table_url, int threads, char *err, size_t errlen)
+{
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	f->cache = c;
+	if (threads < 1)
+		threads = 1;
+	if (threads > DMD_FETCH_THREADS)
+		threads = DMD_FETCH_THREADS;
+	f->nthreads = threads;
+	if (table_url == NULL)
+		return 0;
+	for (i = 0; i < threads; i++)
+		if ((f->tables[i] = dmd_table_open(table_url, err,
+		    errlen)) == NULL) {
+			dmd_fetch_release(f);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+fail(struct dmd_fetch *f, const char *which, const char *msg)
+{
+	f->which = which;
+	snprintf(f->errstr, sizeof(f->errstr), "%s", msg);
+	return -1;
+}
+
+int
+dmd_fetch_names(struct dmd_fetch *f, dmd_name_cb *cb, void *arg)
+{
+	if (dmd_cache_names(f->cache, cb, arg) != 0)
+		return fail(f, "cache", f->cache->errstr);
+	if (f->tables[0] != NULL && dmd_table_names(f->tables[0], cb,
+	    arg) != 0)
+		return fail(f, "table", f->tables[0]->errstr);
+	return 0;
+}
+
+static int
+on_cache(void *arg, const char *name, const struct dmd_sample *s, size_t n)
+{
+	struct dmd_fetch *f = arg;
+	struct dmd_fetch_series *fs = NULL;
+	size_t i;
+
+	/* series come back in the order asked, but only those with points */
+	for (i = 0; i < f->capseries; i++)
+		if (f->series[i].name == name) {
+			fs = &f->series[i];
+			break;
+		}
+	if (fs == NULL)
+		return 0;
+	fs->cs = xgrow(fs->cs, &fs->ccap, n, sizeof(*fs->cs));
+	memcpy(fs->cs, s, n * sizeof(*s));
+	fs->cn = n;
+	return 0;
+}
+
+static int
+on_chunk(void *arg, const struct dmd_chunk *c)
+{
+	struct dmd_fetch_series *fs = arg;
+
+	fs->data = xgrow(fs->data, &fs->datacap, fs->datalen + c->len, 1);
+	memcpy(fs->data + fs->datalen, c->data, c->len);
+	fs->refs = xgrow(fs->refs, &fs->caprefs, fs->nrefs + 1,
+	    sizeof(*fs->refs));
+	fs->refs[fs->nrefs].seq = c->seq;
+	fs->refs[fs->nrefs].off = fs->datalen;
+	fs->refs[fs->nrefs++].len = c->len;
+	fs->datalen += c->len;
+	return 0;
+}
+
+static int
+cmpref(const void *a, const void *b)
+{
+	const struct chunkref *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Read one series from the table and merge it with its cache points. */
+static void
+read_series(struct dmd_table *t, struct dmd_fetch_series *fs, int64_t from,
+    int64_t until)
+{
+	size_t i;
+
+	fs->n = fs->nrefs = fs->datalen = 0;
+	if (t != NULL) {
+		if (dmd_table_get(t, fs->name, from, until, on_chunk, fs)
+		    != 0) {
+			fs->failed = 1;
+			snprintf(fs->errstr, sizeof(fs->errstr), "%s",
+			    t->errstr);
+			return;
+		}
+		if (fs->nrefs > 1)
+			qsort(fs->refs, fs->nrefs, sizeof(*fs->refs), cmpref);
+		for (i = 0; i < fs->nrefs; i++)
+			if (fs->data[fs->refs[i].off] != DMD_BLOCK_CODEC ||
+			    dmd_block_decode((const char *)fs->data +
+			    fs->refs[i].off, fs->refs[i].len, from, until,
+			    &fs->s, &fs->n, &fs->cap) != 0) {
+				fs->failed = 2;
+				snprintf(fs->errstr, sizeof(fs->errstr),
+				    "corrupt chunk in series \"%s\"",
+				    fs->name);
+				return;
+			}
+	}
+	if (fs->cn > 0) {
+		fs->s = xgrow(fs->s, &fs->cap, fs->n + fs->cn, sizeof(*fs->s));
+		memcpy(fs->s + fs->n, fs->cs, fs->cn * sizeof(*fs->cs));
+		fs->n += fs->cn;
+	}
+	if (fs->nrefs > 0)
+		fs->n = dmd_samples_resolve(fs->s, fs->n);
+}
+
+static void *
+worker(void *arg)
+{
+	struct job *j = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(j->next, 1, __ATOMIC_RELAXED)) < j->n)
+		read_series(j->table, &j->f->series[i], j->from, j->until);
+	return NULL;
+}
+
+int
+dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
+    int64_t from, int64_t until, dmd_series_cb *cb, void *arg)
+{
+	struct job jobs[DMD_FETCH_THREADS];
+	pthread_t tid[DMD_FETCH_THREADS];
+	size_t i, next = 0, old = f->capseries;
+	int k, nt, started = 0, rv = 0;
+
+	if (n == 0)
+		return 0;
+	if (n > f->capseries) {
+		f->series = xgrow(f->series, &f->capseries, n,
+		    sizeof(*f->series));
+		memset(f->series + old, 0, (f->capseries - old) *
+		    sizeof(*f->series));
+	}
+	for (i = 0; i < f->capseries; i++) {
+		f->series[i].name = i < n ? names[i] : NULL;
+		f->series[i].cn = 0;
+		f->series[i].failed = 0;
+	}
+	if (dmd_cache_read(f->cache, names, n, from, until, on_cache, f) != 0)
+		return fail(f, "cache", f->cache->errstr);
+
+	nt = n < (size_t)f->nthreads ? (int)n : f->nthreads;
+	for (k = 0; k < nt; k++) {
+		jobs[k].f = f;
+		jobs[k].table = f->tables[k];
+		jobs[k].n = n;
+		jobs[k].next = &next;
+		jobs[k].from = from;
+		jobs[k].until = until;
+	}
+	/* the calling thread works too; helpers only when they can help */
+	for (k = 1; k < nt; k++) {
+		if (pthread_create(&tid[k], NULL, worker, &jobs[k]) != 0)
+			break;
+		started++;
+	}
+	worker(&jobs[0]);
+	for (k = 1; k <= started; k++)
+		pthread_join(tid[k], NULL);
+	for (k = 0; k < nt; k++) {
+		struct dmd_cache_stats *s;
+
+		if (f->tables[k] == NULL)
+			continue;
+		s = &f->tables[k]->stats;
+		f->table_stats.requests += s->requests;
+		f->table_stats.commands += s->commands;
+		f->table_stats.errors += s->errors;
+		f->table_stats.seconds += s->seconds;
+		if (s->max_seconds > f->table_stats.max_seconds)
+			f->table_stats.max_seconds = s->max_seconds;
+		memset(s, 0, sizeof(*s));
+	}
+
+	for (i = 0; i < n && rv == 0; i++) {
+		struct dmd_fetch_series *fs = &f->series[i];
+
+		if (fs->failed)
+			return fail(f, "table", fs->errstr);
+		if (fs->n > 0 && cb(arg, names[i], fs->s, fs->n) != 0)
+			rv = 1;
+	}
+	return 0;
+}
+
+void
+dmd_fetch_release(struct dmd_fetch *f)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < DMD_FETCH_THREADS; k++)
+		dmd_table_close(f->tables[k]);
+	for (i = 0; i < f->capseries; i++) {
+		free(f->series[i].s);
+		free(f->series[i].cs);
+		free(f->series[i].refs);
+		free(f->series[i].data);
+	}
+	free(f->series);
+	memset(f, 0, sizeof(*f));
+}

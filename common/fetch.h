@@ -1,0 +1,59 @@
+/*
+ * fetch.h - read series from every tier at once and merge them.
+ *
+ * For a group of series: the cache first, one pipelined round trip for
+ * the whole group (live and frozen points), then the table, one thread
+ * per series up to a bound, each with its own table handle.  The cache
+ * must be read before the table: a flush writes chunks, then drops its
+ * frozen copy, so a point missing from a cache read is in the table by
+ * the time the table is read.  The other order could miss points that
+ * move in between.
+ *
+ * Merging keeps one point per time, the newest write winning: table
+ * chunks in flush order (their seq), then the cache's frozen points, then
+ * its live ones.
+ */
+#ifndef DMD_FETCH_H
+#define DMD_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cache.h"
+#include "table.h"
+
+#define DMD_FETCH_THREADS	8
+
+struct dmd_fetch_series;
+
+struct dmd_fetch {
+	struct dmd_cache *cache;
+	struct dmd_table *tables[DMD_FETCH_THREADS];	/* NULL: no table */
+	int		 nthreads;
+	struct dmd_cache_stats table_stats;	/* summed over handles */
+	struct dmd_fetch_series *series;
+	size_t		 capseries;
+	const char	*which;		/* tier of the last failure */
+	char		 errstr[DMD_ERRSTR_MAX];
+};
+
+/* Read through cache c (owned by the caller) and the table at table_url
+ * (NULL for none) with up to threads threads.  Returns 0, or -1 with a
+ * message in err for a bad table URL. */
+int dmd_fetch_init(struct dmd_fetch *f, struct dmd_cache *c,
+    const char *table_url, int threads, char *err, size_t errlen);
+
+/* Call cb for every name either tier knows, in no particular order and
+ * possibly twice.  0, or -1 with f->which and f->errstr set. */
+int dmd_fetch_names(struct dmd_fetch *f, dmd_name_cb *cb, void *arg);
+
+/* Read n series (n <= a few hundred: memory holds them all), points in
+ * [from, until]; cb is called in the order given for each series with
+ * points.  0, or -1 with f->which and f->errstr set. */
+int dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
+    int64_t from, int64_t until, dmd_series_cb *cb, void *arg);
+
+/* Free what f holds (not the cache). */
+void dmd_fetch_release(struct dmd_fetch *f);
+
+#endif

@@ -1,0 +1,579 @@
+/*
+ * table_file.c - the table tier in a directory: file://DIR.
+ *
+ * One file per item, so a chunk is replaced or removed on its own and a
+ * directory listing is the index:
+ *
+ *   DIR/HH/NAME/FIRST_LAST_SEQ   one chunk: the codec's bytes, nothing else
+ *   DIR/tmp/HOST.PID.N           a chunk being written
+ *
+ * HH is the series' cache shard modulo 256 in hex, so 100,000 series make
+ * 256 directories of ~400 names, not one directory of 100,000.  NAME is
+ * the series name, which dmd_name_check() restricts to [A-Za-z0-9._:-];
+ * a name that starts with '.' (".", "..") gets a '%' in front, which no
+ * name holds, so no name escapes DIR or meets another.  FIRST and LAST
+ * are decimal Unix seconds and SEQ 16 hex digits: a reader skips chunks
+ * outside its range by name alone.
+ *
+ * A put writes every chunk to a temp file, syncs, renames each into
+ * place, and syncs the directories: a crash leaves whole chunks or none,
+ * and temp files of dead writers, which the next put of this host
+ * removes.  On Linux one syncfs(2) covers a whole batch; elsewhere each
+ * file and directory is fsync'd.
+ */
+#define _GNU_SOURCE	/* syncfs */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "cache_redis.h"
+#include "clock.h"
+#include "prog.h"
+#include "table.h"
+#include "table_file.h"
+#include "xmalloc.h"
+
+#define DIRS		256
+#define MARKER		"dmd-table"
+#define MARKER_TEXT	"diamond table, file layout 1\n"
+
+struct file_table {
+	struct dmd_table base;
+	char		 dir[DMD_URL_MAX];
+	int		 ready;		/* DIR, tmp and marker exist */
+	unsigned long	 tmpseq;
+	unsigned char	*buf;		/* a chunk read by get */
+	size_t		 bufcap;
+	char		**tmps;		/* temp paths of a put */
+	size_t		 tmpcap;
+	char		**dirs;		/* directories a put touched */
+	size_t		 ndirs, dircap;
+};
+
+/* snprintf that truncates quietly: every path here is bounded by the
+ * checks in dmd_table_file_open() and dmd_name_check(). */
+static void __attribute__((format(printf, 3, 4)))
+fmt(char *buf, size_t sz, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	(void)vsnprintf(buf, sz, f, ap);
+	va_end(ap);
+}
+
+static int
+seterr(struct file_table *ft, const char *what, const char *path)
+{
+	int e = errno;
+
+	ft->base.err = DMD_ERR_IO;
+	fmt(ft->base.errstr, sizeof(ft->base.errstr), "%s %s: %s",
+	    what, path, strerror(e));
+	ft->base.stats.errors++;
+	errno = e;
+	return -1;
+}
+
+static void
+account(struct file_table *ft, double t0, size_t ncmd)
+{
+	double dt = dmd_mono_seconds() - t0;
+
+	ft->base.stats.requests++;
+	ft->base.stats.commands += ncmd;
+	ft->base.stats.seconds += dt;
+	if (dt > ft->base.stats.max_seconds)
+		ft->base.stats.max_seconds = dt;
+}
+
+/* DIR/HH/NAME of a series into out (PATH_MAX bytes).  -1 for a name that
+ * is not a valid point name: it never becomes a path. */
+static int
+series_dir(struct file_table *ft, const char *name, char *out)
+{
+	char why[DMD_REASON_MAX];
+	size_t len = strlen(name);
+	uint32_t h;
+
+	if (dmd_name_check(name, len, why) != 0) {
+		ft->base.err = DMD_ERR_CONFIG;
+		fmt(ft->base.errstr, sizeof(ft->base.errstr),
+		    "bad series name: %s", why);
+		return -1;
+	}
+	h = dmd_name_hash(name, len) % DMD_SHARDS % DIRS;
+	fmt(out, PATH_MAX, "%s/%02x/%s%s", ft->dir, (unsigned)h,
+	    name[0] == '.' ? "%" : "", name);
+	return 0;
+}
+
+static void
+chunk_file(char *out, size_t outsz, const char *dir, const struct dmd_chunk *c)
+{
+	fmt(out, outsz, "%s/%" PRId64 "_%" PRId64 "_%016" PRIx64, dir,
+	    c->first, c->last, c->seq);
+}
+
+/* Parse FIRST_LAST_SEQ.  Returns 0, or -1 for anything else. */
+static int
+parse_chunk_file(const char *s, struct dmd_chunk *c)
+{
+	char *e;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	c->first = strtoll(s, &e, 10);
+	if (errno != 0 || *e != '_' || e[1] < '0' || e[1] > '9')
+		return -1;
+	c->last = strtoll(e + 1, &e, 10);
+	if (errno != 0 || *e != '_' || strlen(e + 1) != 16)
+		return -1;
+	c->seq = strtoull(e + 1, &e, 16);
+	if (errno != 0 || *e != '\0' || c->last < c->first)
+		return -1;
+	return 0;
+}
+
+static int
+sync_path(struct file_table *ft, const char *path)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) == -1)
+		return seterr(ft, "cannot open", path);
+	if (fsync(fd) == -1) {
+		seterr(ft, "cannot sync", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+mkdir_p1(struct file_table *ft, const char *path, int *made)
+{
+	*made = 0;
+	if (mkdir(path, 0777) == 0) {
+		*made = 1;
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	return seterr(ft, "cannot create", path);
+}
+
+static void
+note_dir(struct file_table *ft, const char *dir)
+{
+	size_t i;
+
+	for (i = ft->ndirs; i-- > 0; )
+		if (strcmp(ft->dirs[i], dir) == 0)
+			return;
+	ft->dirs = xgrow(ft->dirs, &ft->dircap, ft->ndirs + 1,
+	    sizeof(*ft->dirs));
+	ft->dirs[ft->ndirs++] = xstrdup(dir);
+}
+
+static void
+clear_dirs(struct file_table *ft)
+{
+	while (ft->ndirs > 0)
+		free(ft->dirs[--ft->ndirs]);
+}
+
+/* Remove temp files that writers of this host left when they died. */
+static void
+clean_tmp(struct file_table *ft)
+{
+	char path[PATH_MAX], prefix[300];
+	struct dirent *de;
+	DIR *d;
+	long pid;
+	char *e;
+
+	fmt(path, sizeof(path), "%s/tmp", ft->dir);
+	if ((d = opendir(path)) == NULL)
+		return;
+	fmt(prefix, sizeof(prefix), "%s.", dmd_hostname());
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		pid = strtol(de->d_name + strlen(prefix), &e, 10);
+		if (*e != '.' || pid <= 0 || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		fmt(path, sizeof(path), "%s/tmp/%s", ft->dir, de->d_name);
+		(void)unlink(path);
+	}
+	closedir(d);
+}
+
+/* Create DIR, DIR/tmp and the marker on the first put. */
+static int
+make_ready(struct file_table *ft)
+{
+	char path[PATH_MAX];
+	int made, fd;
+
+	if (ft->ready)
+		return 0;
+	if (mkdir_p1(ft, ft->dir, &made) != 0)
+		return -1;
+	fmt(path, sizeof(path), "%s/tmp", ft->dir);
+	if (mkdir_p1(ft, path, &made) != 0)
+		return -1;
+	fmt(path, sizeof(path), "%s/" MARKER, ft->dir);
+	if (access(path, F_OK) != 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (fd == -1 || write(fd, MARKER_TEXT, sizeof(MARKER_TEXT) - 1)
+		    != sizeof(MARKER_TEXT) - 1 || fsync(fd) == -1) {
+			seterr(ft, "cannot write", path);
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+		if (sync_path(ft, ft->dir) != 0)
+			return -1;
+	}
+	clean_tmp(ft);
+	ft->ready = 1;
+	return 0;
+}
+
+static int
+write_all(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Sync everything written so far: one syncfs(2) on Linux, else each temp
+ * file (files) or each directory noted (dirs). */
+static int
+sync_batch(struct file_table *ft, size_t ntmp, int files)
+{
+	size_t i;
+#ifdef __linux__
+	int fd;
+
+	(void)ntmp;
+	(void)files;
+	(void)i;
+	if ((fd = open(ft->dir, O_RDONLY | O_DIRECTORY)) == -1)
+		return seterr(ft, "cannot open", ft->dir);
+	if (syncfs(fd) == -1) {
+		seterr(ft, "cannot sync", ft->dir);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+#else
+	int fd;
+
+	if (files) {
+		for (i = 0; i < ntmp; i++) {
+			if ((fd = open(ft->tmps[i], O_RDONLY)) == -1)
+				return seterr(ft, "cannot open", ft->tmps[i]);
+			if (fsync(fd) == -1) {
+				seterr(ft, "cannot sync", ft->tmps[i]);
+				close(fd);
+				return -1;
+			}
+			close(fd);
+		}
+		return 0;
+	}
+	for (i = 0; i < ft->ndirs; i++)
+		if (sync_path(ft, ft->dirs[i]) != 0)
+			return -1;
+	return 0;
+#endif
+}
+
+static int
+file_put(struct dmd_table *t, const struct dmd_chunk *c, size_t n)
+{
+	struct file_table *ft = (struct file_table *)t;
+	char dir[PATH_MAX], path[PATH_MAX], *slash;
+	size_t i, ntmp = 0;
+	int fd, made, rv = -1;
+	double t0 = dmd_mono_seconds();
+
+	if (n == 0)
+		return 0;
+	if (make_ready(ft) != 0)
+		return -1;
+	ft->tmps = xgrow(ft->tmps, &ft->tmpcap, n, sizeof(*ft->tmps));
+	clear_dirs(ft);
+
+	for (i = 0; i < n; i++) {
+		if (series_dir(ft, c[i].name, dir) != 0)
+			goto fail;
+		fmt(path, sizeof(path), "%s/tmp/%s.%ld.%lu", ft->dir,
+		    dmd_hostname(), (long)getpid(), ft->tmpseq++);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd == -1) {
+			seterr(ft, "cannot create", path);
+			goto fail;
+		}
+		ft->tmps[ntmp++] = xstrdup(path);
+		if (write_all(fd, c[i].data, c[i].len) != 0) {
+			seterr(ft, "cannot write", path);
+			close(fd);
+			goto fail;
+		}
+		if (close(fd) != 0) {
+			seterr(ft, "cannot write", path);
+			goto fail;
+		}
+	}
+	if (sync_batch(ft, ntmp, 1) != 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		series_dir(ft, c[i].name, dir);
+		slash = strrchr(dir, '/');
+		*slash = '\0';
+		if (mkdir_p1(ft, dir, &made) != 0)
+			goto fail;
+		if (made)
+			note_dir(ft, ft->dir);
+		*slash = '/';
+		if (mkdir_p1(ft, dir, &made) != 0)
+			goto fail;
+		if (made) {
+			*slash = '\0';
+			note_dir(ft, dir);
+			*slash = '/';
+		}
+		note_dir(ft, dir);
+		chunk_file(path, sizeof(path), dir, &c[i]);
+		if (rename(ft->tmps[i], path) != 0) {
+			seterr(ft, "cannot rename to", path);
+			goto fail;
+		}
+		free(ft->tmps[i]);
+		ft->tmps[i] = NULL;
+	}
+	ntmp = 0;
+	if (sync_batch(ft, 0, 0) != 0)
+		goto fail;
+	rv = 0;
+fail:
+	for (i = 0; i < ntmp; i++) {
+		if (ft->tmps[i] != NULL) {
+			(void)unlink(ft->tmps[i]);
+			free(ft->tmps[i]);
+		}
+	}
+	clear_dirs(ft);
+	account(ft, t0, n);
+	return rv;
+}
+
+static int
+read_file(struct file_table *ft, const char *path, size_t *len)
+{
+	struct stat st;
+	ssize_t r;
+	size_t off = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 1 : seterr(ft, "cannot open", path);
+	if (fstat(fd, &st) == -1) {
+		seterr(ft, "cannot stat", path);
+		close(fd);
+		return -1;
+	}
+	ft->buf = xgrow(ft->buf, &ft->bufcap, (size_t)st.st_size + 1, 1);
+	while (off < (size_t)st.st_size) {
+		r = read(fd, ft->buf + off, (size_t)st.st_size - off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			seterr(ft, "cannot read", path);
+			close(fd);
+			return -1;
+		}
+		off += (size_t)r;
+	}
+	close(fd);
+	*len = off;
+	return 0;
+}
+
+static int
+file_get(struct dmd_table *t, const char *name, int64_t from, int64_t until,
+    dmd_chunk_cb *cb, void *arg)
+{
+	struct file_table *ft = (struct file_table *)t;
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dmd_chunk c;
+	struct dirent *de;
+	DIR *d;
+	int rv = 0, rc;
+	double t0 = dmd_mono_seconds();
+
+	if (series_dir(ft, name, dir) != 0)
+		return -1;
+	if ((d = opendir(dir)) == NULL) {
+		account(ft, t0, 1);
+		return errno == ENOENT ? 0 : seterr(ft, "cannot open", dir);
+	}
+	while (rv == 0 && (de = readdir(d)) != NULL) {
+		if (parse_chunk_file(de->d_name, &c) != 0 || c.first > until ||
+		    c.last < from)
+			continue;
+		fmt(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if ((rc = read_file(ft, path, &c.len)) == 1)
+			continue;	/* deleted meanwhile */
+		if (rc != 0) {
+			rv = -1;
+			break;
+		}
+		c.name = name;
+		c.data = ft->buf;
+		if (cb(arg, &c) != 0)
+			rv = 1;
+	}
+	closedir(d);
+	account(ft, t0, 1);
+	return rv < 0 ? -1 : 0;
+}
+
+static int
+file_del(struct dmd_table *t, const struct dmd_chunk *c, size_t n)
+{
+	struct file_table *ft = (struct file_table *)t;
+	char dir[PATH_MAX], path[PATH_MAX];
+	size_t i;
+	int rv = -1;
+	double t0 = dmd_mono_seconds();
+
+	clear_dirs(ft);
+	for (i = 0; i < n; i++) {
+		if (series_dir(ft, c[i].name, dir) != 0)
+			goto done;
+		chunk_file(path, sizeof(path), dir, &c[i]);
+		if (unlink(path) != 0 && errno != ENOENT) {
+			seterr(ft, "cannot remove", path);
+			goto done;
+		}
+		note_dir(ft, dir);
+	}
+	for (i = 0; i < ft->ndirs; i++)
+		if (sync_path(ft, ft->dirs[i]) != 0 && errno != ENOENT)
+			goto done;
+	rv = 0;
+done:
+	clear_dirs(ft);
+	account(ft, t0, n);
+	return rv;
+}
+
+static int
+file_names(struct dmd_table *t, dmd_name_cb *cb, void *arg)
+{
+	struct file_table *ft = (struct file_table *)t;
+	char path[PATH_MAX], why[DMD_REASON_MAX];
+	struct dirent *de;
+	const char *name;
+	unsigned h;
+	DIR *d;
+	int rv = 0;
+	double t0 = dmd_mono_seconds();
+
+	for (h = 0; h < DIRS && rv == 0; h++) {
+		fmt(path, sizeof(path), "%s/%02x", ft->dir, h);
+		if ((d = opendir(path)) == NULL) {
+			if (errno == ENOENT)
+				continue;
+			rv = seterr(ft, "cannot open", path);
+			break;
+		}
+		while (rv == 0 && (de = readdir(d)) != NULL) {
+			name = de->d_name;
+			if (name[0] == '%' && name[1] == '.')
+				name++;
+			else if (name[0] == '.')
+				continue;	/* ".", "..", not ours */
+			if (dmd_name_check(name, strlen(name), why) != 0)
+				continue;
+			if (cb(arg, name, strlen(name)) != 0)
+				rv = 1;
+		}
+		closedir(d);
+	}
+	account(ft, t0, 1);
+	return rv < 0 ? -1 : 0;
+}
+
+static void
+file_close(struct dmd_table *t)
+{
+	struct file_table *ft = (struct file_table *)t;
+
+	clear_dirs(ft);
+	free(ft->dirs);
+	free(ft->tmps);
+	free(ft->buf);
+	free(ft);
+}
+
+static const struct dmd_table_ops file_ops = {
+	file_put, file_get, file_del, file_names, file_close
+};
+
+struct dmd_table *
+dmd_table_file_open(const struct dmd_url *u, char *err, size_t errlen)
+{
+	struct file_table *ft;
+	int n;
+
+	if (u->query[0] != '\0') {
+		snprintf(err, errlen, "file URL takes no parameters");
+		return NULL;
+	}
+	ft = xcalloc(1, sizeof(*ft));
+	ft->base.ops = &file_ops;
+	/* file:///abs/dir, or file://rel/dir relative to the working dir */
+	n = snprintf(ft->dir, sizeof(ft->dir), "%s%s", u->host, u->path);
+	while (n > 1 && ft->dir[n - 1] == '/')
+		ft->dir[--n] = '\0';
+	if (n == 0 || (size_t)n >= sizeof(ft->dir) - 300) {
+		snprintf(err, errlen, n == 0 ? "file URL needs a directory: "
+		    "file:///PATH" : "directory name too long");
+		free(ft);
+		return NULL;
+	}
+	return &ft->base;
+}
