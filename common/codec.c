@@ -132,12 +132,22 @@ unzigzag(uint64_t u)
 }
 
 /*
- * Packed sequences: blocks of up to 64 zigzag'd integers, each block
- * fixed-width (header 0..64 = width) or Rice (header 0x80 | k).
+ * Packed sequences: blocks of up to 128 unsigned integers, each block
+ * whichever of these is smallest, said by its header byte:
+ *
+ *   0..64        fixed width w
+ *   0x41..0x7e   truncated binary over [0, max], w = bitwidth(max) =
+ *                header - 0x40 (1..62), the low w-1 bits of max follow;
+ *                then with n = max + 1, k = floor(log2 n) and
+ *                lo = 2^(k+1) - n, x < lo takes k bits, others x + lo
+ *                in k + 1 bits (uniform noise costs log2 n, not w bits)
+ *   0x80 | k     Rice with parameter k
  */
 
-#define BLOCK		64
+#define BLOCK		128
 #define RICE_MAXQ	64	/* longest unary quotient we write */
+#define TB_MODE		0x40
+#define TB_MAXW		62
 
 static int
 bitwidth(uint64_t v)
@@ -160,6 +170,21 @@ block_plan(const uint64_t *u, size_t m, int *mode)
 	w = bitwidth(max);
 	best = (uint64_t)w * m;
 	*mode = w;
+	if (w >= 1 && w <= TB_MAXW) {
+		/* truncated binary over [0, max]: header byte, then the
+		 * low w-1 bits of max (its top bit is 1) */
+		uint64_t nv = max + 1, lo;
+
+		k = bitwidth(nv) - 1;
+		lo = (2ULL << k) - nv;
+		cost = (uint64_t)(w - 1);
+		for (i = 0; i < m; i++)
+			cost += (uint64_t)k + (u[i] >= lo);
+		if (cost < best) {
+			best = cost;
+			*mode = TB_MODE + w;
+		}
+	}
 	for (k = w > 12 ? w - 12 : 0; k < w; k++) {
 		cost = 0;
 		for (i = 0; i < m; i++) {
@@ -199,7 +224,23 @@ packed_write(struct bitw *w, const uint64_t *u, size_t n)
 		m = n - i < BLOCK ? n - i : BLOCK;
 		block_plan(u + i, m, &mode);
 		bw_put(w, (uint64_t)mode, 8);
-		if (mode & 0x80) {
+		if (mode > TB_MODE && mode < 0x80) {
+			uint64_t max = 0, nv, lo;
+			int bw = mode - TB_MODE;
+
+			for (j = 0; j < m; j++)
+				if (u[i + j] > max)
+					max = u[i + j];
+			bw_put(w, max, bw - 1);
+			nv = max + 1;
+			k = bitwidth(nv) - 1;
+			lo = (2ULL << k) - nv;
+			for (j = 0; j < m; j++)
+				if (u[i + j] < lo)
+					bw_put(w, u[i + j], k);
+				else
+					bw_put(w, u[i + j] + lo, k + 1);
+		} else if (mode & 0x80) {
 			k = mode & 0x7f;
 			for (j = 0; j < m; j++) {
 				uint64_t q = u[i + j] >> k;
@@ -224,7 +265,23 @@ packed_read(struct bitr *r, uint64_t *u, size_t n)
 	for (i = 0; i < n; i += BLOCK) {
 		m = n - i < BLOCK ? n - i : BLOCK;
 		mode = (int)br_get(r, 8);
-		if (mode & 0x80) {
+		if (mode > TB_MODE && mode < 0x80) {
+			int bw = mode - TB_MODE;
+			uint64_t max, nv, lo, y;
+
+			if (bw > TB_MAXW)
+				return -1;
+			max = br_get(r, bw - 1) | (1ULL << (bw - 1));
+			nv = max + 1;
+			k = bitwidth(nv) - 1;
+			lo = (2ULL << k) - nv;
+			for (j = 0; j < m; j++) {
+				y = br_get(r, k);
+				if (y >= lo)
+					y = ((y << 1) | br_get(r, 1)) - lo;
+				u[i + j] = y;
+			}
+		} else if (mode & 0x80) {
 			k = mode & 0x7f;
 			if (k > 63)
 				return -1;
@@ -277,6 +334,36 @@ decimal_scale(const struct dmd_sample *s, size_t n)
 	return -1;
 }
 
+/* Value modes. */
+#define VM_DELTA	0	/* zigzag(a[i] - a[i-1]) */
+#define VM_DOD		1	/* zigzag of deltas-of-deltas */
+#define VM_FLOAT	2	/* XOR'd IEEE-754 bits */
+#define VM_DELTA_MIN	3	/* a[i] - a[i-1] - base, base = least delta */
+#define VM_RAW		4	/* a[i] - base, base = least integer */
+
+static int64_t
+scaled(double v, int scale)
+{
+	return (int64_t)nearbyint(v * pow10d[scale]);
+}
+
+/* The packed integer of a value in mode c: a the integer, d its delta,
+ * pd the previous delta. */
+static uint64_t
+vm_map(int c, int64_t a, int64_t d, int64_t pd, int64_t mind, int64_t mina)
+{
+	switch (c) {
+	case VM_DELTA:
+		return zigzag(d);
+	case VM_DOD:
+		return zigzag(d - pd);
+	case VM_DELTA_MIN:
+		return (uint64_t)d - (uint64_t)mind;
+	default:
+		return (uint64_t)a - (uint64_t)mina;
+	}
+}
+
 size_t
 dmd_codec_bound(size_t n)
 {
@@ -291,6 +378,7 @@ dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
 	uint64_t tmp[BLOCK * 4], *u;
 	struct bitw w;
 	size_t h = 0, i, j;
+	int64_t base = 0;
 	int regular = 1, scale, vmode;
 	int64_t iv = n > 1 ? s[1].time - s[0].time : 0;
 
@@ -309,29 +397,48 @@ dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
 	else
 		h += put_varint(out + h, zigzag(iv));
 
-	/* Deltas of the integers or deltas-of-deltas: whichever packs
-	 * smaller, estimated on the first blocks. */
-	vmode = 2;
+	/* The integers as deltas, deltas-of-deltas, deltas less their
+	 * least, or themselves less their least: whichever packs smallest,
+	 * estimated on the first blocks.  Less the least, uniform noise
+	 * stays a contiguous range (zigzag would double positive runs). */
+	vmode = VM_FLOAT;
 	if (scale >= 0) {
-		size_t m = n - 1 < BLOCK * 2 ? n - 1 : BLOCK * 2;
-		int64_t pd = 0;
+		size_t m = n - 1 < BLOCK * 4 ? n - 1 : BLOCK * 4;
+		int64_t pd = 0, a, b, mind = INT64_MAX, mina = INT64_MAX;
+		uint64_t cost, best = UINT64_MAX;
+		int c;
 
-		for (i = 1; i <= m; i++) {
-			int64_t a = (int64_t)nearbyint(s[i].value * pow10d[scale]);
-			int64_t b = (int64_t)nearbyint(s[i - 1].value * pow10d[scale]);
-
-			tmp[i - 1] = zigzag(a - b);
-			tmp[BLOCK * 2 + i - 1] = zigzag((a - b) - pd);
-			pd = a - b;
+		for (i = 1; i < n; i++) {
+			a = scaled(s[i].value, scale);
+			b = scaled(s[i - 1].value, scale);
+			if (a - b < mind)
+				mind = a - b;
+			if (a < mina)
+				mina = a;
 		}
-		vmode = packed_cost(tmp + BLOCK * 2, m) < packed_cost(tmp, m) ?
-		    1 : 0;
+		for (c = VM_DELTA; c <= VM_RAW; c++) {
+			if (c == VM_FLOAT)
+				continue;
+			pd = 0;
+			for (i = 1; i <= m; i++) {
+				a = scaled(s[i].value, scale);
+				b = scaled(s[i - 1].value, scale);
+				tmp[i - 1] = vm_map(c, a, a - b, pd, mind, mina);
+				pd = a - b;
+			}
+			if ((cost = packed_cost(tmp, m)) < best) {
+				best = cost;
+				vmode = c;
+			}
+		}
+		base = vmode == VM_DELTA_MIN ? mind : mina;
 		out[h++] = (unsigned char)vmode;
 		out[h++] = (unsigned char)scale;
-		h += put_varint(out + h,
-		    zigzag((int64_t)nearbyint(s[0].value * pow10d[scale])));
+		h += put_varint(out + h, zigzag(scaled(s[0].value, scale)));
+		if (vmode == VM_DELTA_MIN || vmode == VM_RAW)
+			h += put_varint(out + h, zigzag(base));
 	} else
-		out[h++] = 2;
+		out[h++] = VM_FLOAT;
 
 	memset(&w, 0, sizeof(w));
 	w.p = out + h;
@@ -354,7 +461,7 @@ dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
 	}
 
 	/* values */
-	if (vmode == 2) {
+	if (vmode == VM_FLOAT) {
 		uint64_t prev;
 
 		memcpy(&prev, &s[0].value, 8);
@@ -379,7 +486,7 @@ dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
 			bw_put(&w, x >> tz, len);
 		}
 	} else {
-		int64_t prev = (int64_t)nearbyint(s[0].value * pow10d[scale]);
+		int64_t prev = scaled(s[0].value, scale);
 		int64_t pd = 0;
 
 		u = tmp;
@@ -387,12 +494,11 @@ dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
 			size_t m = n - i < BLOCK ? n - i : BLOCK;
 
 			for (j = 0; j < m; j++) {
-				int64_t a = (int64_t)nearbyint(s[i + j].value *
-				    pow10d[scale]);
-				int64_t d = a - prev;
+				int64_t a = scaled(s[i + j].value, scale);
 
-				u[j] = zigzag(vmode == 0 ? d : d - pd);
-				pd = d;
+				u[j] = vm_map(vmode, a, a - prev, pd, base,
+				    base);
+				pd = a - prev;
 				prev = a;
 			}
 			packed_write(&w, u, m);
@@ -429,7 +535,7 @@ dmd_codec_decode(const unsigned char *in, size_t len,
 {
 	struct dmd_chunk_info info;
 	struct bitr r;
-	uint64_t u[BLOCK], x, iv, first_int = 0;
+	uint64_t u[BLOCK], x, iv, first_int = 0, base = 0;
 	size_t pos, i, j, n;
 	int tmode, vmode, scale = 0;
 
@@ -446,14 +552,18 @@ dmd_codec_decode(const unsigned char *in, size_t len,
 	if (tmode > 1 || get_varint(in, len, &pos, &iv) != 0 || pos >= len)
 		return -1;
 	vmode = in[pos++];
-	if (vmode > 2)
+	if (vmode > VM_RAW)
 		return -1;
-	if (vmode < 2) {
+	if (vmode != VM_FLOAT) {
 		if (pos >= len)
 			return -1;
 		scale = in[pos++];
 		if (scale > 6 || get_varint(in, len, &pos, &first_int) != 0)
 			return -1;
+		if ((vmode == VM_DELTA_MIN || vmode == VM_RAW) &&
+		    get_varint(in, len, &pos, &base) != 0)
+			return -1;
+		base = (uint64_t)unzigzag(base);
 	}
 	memset(&r, 0, sizeof(r));
 	r.p = in + pos;
@@ -488,7 +598,7 @@ dmd_codec_decode(const unsigned char *in, size_t len,
 		return -1;
 
 	/* values */
-	if (vmode == 2) {
+	if (vmode == VM_FLOAT) {
 		uint64_t prev = br_get(&r, 64);
 
 		memcpy(&out[0].value, &prev, 8);
@@ -513,10 +623,14 @@ dmd_codec_decode(const unsigned char *in, size_t len,
 			if (packed_read(&r, u, m) != 0)
 				return -1;
 			for (j = 0; j < m; j++) {
-				if (vmode == 0)
+				if (vmode == VM_DELTA)
 					d = (uint64_t)unzigzag(u[j]);
-				else
+				else if (vmode == VM_DOD)
 					d += (uint64_t)unzigzag(u[j]);
+				else if (vmode == VM_DELTA_MIN)
+					d = u[j] + base;
+				else
+					d = u[j] + base - a;
 				a += d;
 				out[i + j].value = (double)(int64_t)a /
 				    pow10d[scale];

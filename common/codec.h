@@ -9,12 +9,15 @@
  *   time mode:  0 regular: interval              (one varint for all)
  *               1 irregular: first delta, then packed deltas-of-deltas
  *   value mode: 0 decimal: scale d (0..6), first scaled integer, then
- *                 packed deltas of the integers v * 10^d
- *               1 decimal, packed deltas-of-deltas (counters)
+ *                 packed zigzag'd deltas of the integers v * 10^d
+ *               1 decimal, zigzag'd deltas-of-deltas (counters)
  *               2 float: Gorilla-style XOR of the IEEE-754 bits
+ *               3 decimal, deltas less the least delta (a base varint
+ *                 follows the first integer)
+ *               4 decimal, the integers less the least (base follows)
  *
- * Packed integer sequences go in blocks of 64, each block fixed-width or
- * Rice-coded, whichever is smaller (1 header byte per block).  A value
+ * Packed integer sequences go in blocks of 128, each block fixed-width,
+ * truncated binary or Rice-coded, whichever is smallest (codec.c).  A value
  * sequence is "decimal" when every value v satisfies
  * round(v * 10^d) / 10^d == v bit for bit for one d <= 6 (and none is
  * -0.0, whose sign an integer cannot keep).  The header's count and time
