@@ -92,7 +92,7 @@ main(int argc, char *argv[])
 			fputs(synopsis, stdout);
 			exit(DMD_EXIT_OK);
 		case 'k':
-			o.keep = duration("keep", optarg);
+			o.policy.keep = duration("keep", optarg);
 			break;
 		case 'l':
 			o.limit = (uint64_t)dmd_strtonum(optarg, 1, INT64_MAX,
@@ -135,6 +135,9 @@ main(int argc, char *argv[])
 		warnx("%s: %s", which, msg);
 		status = DMD_EXIT_BACKEND;
 	}
+	if (n.raw_chunks > 0)
+		warnx("%llu chunks failed the codec's check and were stored "
+		    "raw: please report this", (unsigned long long)n.raw_chunks);
 	if (stats) {
 		dmd_stats_init(&st, "flush");
 		dmd_stats_set(&st, "series", (double)n.series);
@@ -144,6 +147,7 @@ main(int argc, char *argv[])
 		dmd_stats_set(&st, "chunks", (double)n.chunks);
 		dmd_stats_set(&st, "bytes", (double)n.bytes);
 		dmd_stats_set(&st, "shards_busy", (double)n.shards_busy);
+		dmd_stats_set(&st, "raw_chunks", (double)n.raw_chunks);
 		dmd_stats_backend(&st, "cache", &cache->stats);
 		dmd_stats_backend(&st, "table", &table->stats);
 		dmd_stats_set(&st, "seconds", dmd_mono_seconds() - t0);

@@ -60,6 +60,7 @@ struct query {
 	char		**known;	/* names the tiers know, once listed */
 	size_t		 nknown, capknown;
 	int		 listed;
+	const struct dmd_glob *match;	/* of on_match() */
 	char		**names;	/* series of the current query */
 	size_t		 nnames, capnames;
 	int64_t		 step;		/* 0: no downsampling */
@@ -96,6 +97,16 @@ on_known(void *arg, const char *name, size_t len)
 }
 
 static int
+on_match(void *arg, const char *name, size_t len)
+{
+	struct query *q = arg;
+
+	if (dmd_glob_match(q->match, name, len))
+		push(&q->names, &q->nnames, &q->capnames, name, len);
+	return 0;
+}
+
+static int
 cmpstr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -127,26 +138,45 @@ resolve(struct query *q, const char *pat, char *err, size_t errlen)
 {
 	char why[DMD_REASON_MAX];
 	struct dmd_glob g;
-	size_t i;
+	const char *first;
+	size_t i, flen;
 
 	if (dmd_glob_compile(&g, pat, err, errlen) != 0)
 		return -1;
 	if (g.literal) {
-		for (i = 0; i < g.nalts; i++) {
+		/* all or nothing: a bad name rejects the whole pattern */
+		for (i = 0; i < g.nalts; i++)
 			if (dmd_name_check(g.alts[i], strlen(g.alts[i]),
 			    why) != 0) {
 				snprintf(err, errlen, "%s", why);
 				dmd_glob_free(&g);
 				return -1;
 			}
+		for (i = 0; i < g.nalts; i++)
 			push(&q->names, &q->nnames, &q->capnames, g.alts[i],
 			    strlen(g.alts[i]));
+		dmd_glob_free(&g);
+		return 0;
+	}
+	/* Every alternative starts with a literal component ("web01.*"):
+	 * list only the names of those first components. */
+	for (i = 0; i < g.nalts && dmd_glob_first(&g, i, &flen) != NULL; i++)
+		;
+	if (i == g.nalts && !q->listed) {
+		q->match = &g;
+		for (i = 0; i < g.nalts; i++) {
+			first = dmd_glob_first(&g, i, &flen);
+			if (dmd_fetch_names(&q->fetch, first, flen, on_match,
+			    q) != 0) {
+				dmd_glob_free(&g);
+				return -2;
+			}
 		}
 		dmd_glob_free(&g);
 		return 0;
 	}
 	if (!q->listed) {
-		if (dmd_fetch_names(&q->fetch, on_known, q) != 0) {
+		if (dmd_fetch_names(&q->fetch, NULL, 0, on_known, q) != 0) {
 			dmd_glob_free(&g);
 			return -2;
 		}
@@ -288,6 +318,11 @@ read_queries(struct query *q, int64_t now, int64_t from, int64_t until)
 			status = DMD_EXIT_BACKEND;
 			break;
 		}
+		/* each answer on its own, and out at once: a script may wait
+		 * for it before asking the next question */
+		dmd_output_break(&q->out);
+		if (fflush(stdout) != 0)
+			q->outerr = 1;
 		free(buf);
 	}
 	dmd_reader_release(&r);
@@ -312,7 +347,9 @@ main(int argc, char *argv[])
 	dmd_prog_init();
 	memset(&q, 0, sizeof(q));
 	cache_url = dmd_env("DMD_CACHE", "redis://127.0.0.1:6379");
-	table_url = dmd_env("DMD_TABLE", DEFAULT_TABLE);
+	/* set but empty: no table (dmd_env() would take the default) */
+	if ((table_url = getenv("DMD_TABLE")) == NULL)
+		table_url = DEFAULT_TABLE;
 
 	while ((ch = getopt_long(argc, argv, "a:c:f:hj:o:s:St:u:V", longopts,
 	    NULL)) != -1) {
@@ -389,6 +426,8 @@ main(int argc, char *argv[])
 	    (int)threads, errbuf, sizeof(errbuf)) != 0)
 		errx(DMD_EXIT_USAGE, "table \"%s\": %s", table_url, errbuf);
 
+	/* big writes; stdin queries flush after each answer */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	dmd_output_init(&q.out, stdout, ofmt);
 	if (argc == 0 || strcmp(argv[0], "-") == 0)
 		status = read_queries(&q, now, from, until);

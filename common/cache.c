@@ -30,9 +30,10 @@ dmd_cache_put(struct dmd_cache *c, struct dmd_batch *b)
 }
 
 int
-dmd_cache_names(struct dmd_cache *c, dmd_name_cb *cb, void *arg)
+dmd_cache_names(struct dmd_cache *c, const char *first, size_t firstlen,
+    dmd_name_cb *cb, void *arg)
 {
-	return c->ops->names(c, cb, arg);
+	return c->ops->names(c, first, firstlen, cb, arg);
 }
 
 int

@@ -58,6 +58,7 @@ struct dmd_flush_policy {
 	int64_t		 now;		/* Unix seconds */
 	uint64_t	 min_points;	/* due when it caches this many */
 	int64_t		 max_age;	/* ... or its oldest point is older */
+	int64_t		 keep;		/* seconds of newest points kept */
 };
 
 struct dmd_flush_item {
@@ -77,7 +78,8 @@ typedef int dmd_due_cb(void *arg, const struct dmd_flush_item *it);
 
 struct dmd_cache_ops {
 	int	(*put)(struct dmd_cache *, struct dmd_batch *);
-	int	(*names)(struct dmd_cache *, dmd_name_cb *, void *);
+	int	(*names)(struct dmd_cache *, const char *first, size_t firstlen,
+		    dmd_name_cb *, void *);
 	int	(*read)(struct dmd_cache *, const char *const *names, size_t n,
 		    int64_t from, int64_t until, dmd_series_cb *, void *);
 	void	(*close)(struct dmd_cache *);
@@ -119,8 +121,11 @@ struct dmd_cache *dmd_cache_open(const char *url, char *err, size_t errlen);
 /* Store a batch (sealed here if needed).  0, or -1 with c->err set. */
 int dmd_cache_put(struct dmd_cache *c, struct dmd_batch *b);
 
-/* Call cb for every known series name, in no particular order. */
-int dmd_cache_names(struct dmd_cache *c, dmd_name_cb *cb, void *arg);
+/* Call cb for every known series name, in no particular order; with
+ * first not NULL, only for the names whose first dot-separated component
+ * is first (firstlen bytes), which a backend finds without a full scan. */
+int dmd_cache_names(struct dmd_cache *c, const char *first, size_t firstlen,
+    dmd_name_cb *cb, void *arg);
 
 /* Read n series, points in [from, until]; cb is called for each series
  * that has points there, in the order given. */
@@ -141,8 +146,8 @@ int dmd_cache_release(struct dmd_cache *c, uint32_t first, uint32_t n,
 
 /* Call cb for every series due in the claimed shards: first the frozen
  * ones of interrupted flushes (resumed, seq and cutoff set), then those
- * that cache at least p->min_points or whose oldest point is older than
- * p->now - p->max_age. */
+ * whose oldest point is older than max_age (or keep, if longer), or that
+ * cache at least min_points of which some are older than keep. */
 int dmd_cache_due(struct dmd_cache *c, uint32_t first, uint32_t n,
     const unsigned char *got, const struct dmd_flush_policy *p,
     dmd_due_cb *cb, void *arg);

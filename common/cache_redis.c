@@ -6,17 +6,22 @@
  * tag, so a shard lives in one Redis Cluster slot and scripts that touch
  * a series and its shard's sets stay single-slot:
  *
- *   dmd:{s0421}:n        SET of the names known in the shard
+ *   dmd:{s0421}:n        SET of names; a name goes in the set of the shard
+ *                        of its first dot-separated component, so the
+ *                        names of one host share a set (pattern listing)
  *   dmd:{s0421}:due      ZSET, name -> oldest cached time (for dmd-flush)
+ *   dmd:{s0421}:cnt      HASH, name -> points cached (for dmd-flush)
  *   dmd:{s0421}:c:NAME   LIST of blocks (block.h), one per series per batch
  *
- * A batch costs one SADD and one ZADD per shard it touches plus one RPUSH
- * per series, all in one pipeline.  The shard sets are written before the
- * blocks, so a writer killed between the two leaves at worst a name with
- * no points, never points that no query can find.  A list keeps blocks in
- * the order Redis received them, which is what "the value written last
- * wins" means; a block is written once at its exact size (strings grown
- * by APPEND waste 20-34 bytes per point).
+ * and the keys of flushing (cache_redis_flush.c).  A batch costs one SADD
+ * per name set and one ZADD per shard it touches plus an RPUSH and an
+ * HINCRBY per series, all in one pipeline.  The name sets are written
+ * before the blocks, so a writer killed between the two leaves at worst a
+ * name with no points, never points that no query can find; the due sets
+ * after them (see redis_put).  A list keeps blocks in the order Redis
+ * received them, which is what "the value written last wins" means; a
+ * block is written once, sealed with the codec at its exact size (strings
+ * grown by APPEND waste 20-34 bytes per point).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,11 +176,33 @@ dmd_rc_series_key(char *out, int kind, uint32_t hash, const char *name,
 	return n + namelen;
 }
 
+uint32_t
+dmd_rc_names_shard(const char *name, size_t len)
+{
+	return dmd_name_hash(name, dmd_name_first(name, len)) % DMD_SHARDS;
+}
+
+/* rc->order = 0..n-1 sorted (stably) by shard[i]: a counting sort. */
+static void
+shard_order(struct redis_cache *rc, size_t n, const uint32_t *shard)
+{
+	uint32_t *count = rc->count;
+	size_t i;
+
+	memset(rc->count, 0, sizeof(rc->count));
+	for (i = 0; i < n; i++)
+		count[shard[i] + 1]++;
+	for (i = 1; i <= DMD_SHARDS; i++)
+		count[i] += count[i - 1];
+	for (i = 0; i < n; i++)
+		rc->order[count[shard[i]]++] = (uint32_t)i;
+}
+
 static int
 redis_put(struct dmd_cache *c, struct dmd_batch *b)
 {
 	struct redis_cache *rc = (struct redis_cache *)c;
-	uint32_t *count = rc->count, *order;
+	uint32_t *order;
 	size_t i, j, need, off, ncmd = 0, argc;
 	char shardkey[32], score[24];
 	char *scores;
@@ -187,17 +214,11 @@ redis_put(struct dmd_cache *c, struct dmd_batch *b)
 		return -1;
 	t0 = dmd_rc_now();
 
-	/* Series in shard order: one SADD and one ZADD per shard. */
-	memset(rc->count, 0, sizeof(rc->count));
-	for (i = 0; i < b->nseries; i++)
-		count[b->series[i].hash % DMD_SHARDS + 1]++;
-	for (i = 1; i <= DMD_SHARDS; i++)
-		count[i] += count[i - 1];
 	rc->order = xgrow(rc->order, &rc->ordercap, b->nseries,
 	    sizeof(*rc->order));
+	rc->nshard = xgrow(rc->nshard, &rc->nshardcap, b->nseries,
+	    sizeof(*rc->nshard));
 	order = rc->order;
-	for (i = 0; i < b->nseries; i++)
-		order[count[b->series[i].hash % DMD_SHARDS]++] = i;
 
 	/* One buffer for scores, keys and blocks, laid out in advance so
 	 * argv can point into it. */
@@ -210,12 +231,17 @@ redis_put(struct dmd_cache *c, struct dmd_batch *b)
 	off = b->nseries * 24;
 	dmd_rc_grow_argv(rc, 3 + 2 * b->nseries);
 
+	/* Names in name-set shard order: one SADD per shard. */
+	for (i = 0; i < b->nseries; i++)
+		rc->nshard[i] = dmd_rc_names_shard(b->series[i].name,
+		    b->series[i].namelen);
+	shard_order(rc, b->nseries, rc->nshard);
 	for (i = 0; i < b->nseries; i = j) {
-		uint32_t shard = b->series[order[i]].hash % DMD_SHARDS;
+		uint32_t shard = rc->nshard[order[i]];
 		size_t k;
 
-		for (j = i; j < b->nseries &&
-		    b->series[order[j]].hash % DMD_SHARDS == shard; j++)
+		for (j = i; j < b->nseries && rc->nshard[order[j]] == shard;
+		    j++)
 			;
 		argc = 0;
 		rc->argv[argc] = "SADD";
@@ -229,6 +255,44 @@ redis_put(struct dmd_cache *c, struct dmd_batch *b)
 			rc->argvlen[argc++] = b->series[order[k]].namelen;
 		}
 		redisAppendCommandArgv(rc->ctx, argc, rc->argv, rc->argvlen);
+		ncmd++;
+	}
+
+	for (i = 0; i < b->nseries; i++) {
+		const struct dmd_batch_series *s = &b->series[i];
+		char *key = rc->buf + off;
+		size_t klen = dmd_rc_series_key(key, 'c', s->hash, s->name,
+		    s->namelen);
+		char *blk = key + klen;
+		size_t blen = dmd_block_encode(s->samples, s->n, blk);
+
+		off += klen + blen;
+		rc->argv[0] = "RPUSH";
+		rc->argvlen[0] = 5;
+		rc->argv[1] = key;
+		rc->argvlen[1] = klen;
+		rc->argv[2] = blk;
+		rc->argvlen[2] = blen;
+		redisAppendCommandArgv(rc->ctx, 3, rc->argv, rc->argvlen);
+		/* cached points per series, for dmd-flush --min-points */
+		redisAppendCommand(rc->ctx, "HINCRBY dmd:{s%04u}:cnt %b %llu",
+		    (unsigned)(s->hash % DMD_SHARDS), s->name, s->namelen,
+		    (unsigned long long)s->n);
+		ncmd += 2;
+	}
+	/* Then the due sets, one ZADD per shard: after the blocks, so a
+	 * flush that freezes the series in between finds it due again
+	 * (and at worst nothing to move), never points not listed due. */
+	for (i = 0; i < b->nseries; i++)
+		rc->nshard[i] = b->series[i].hash % DMD_SHARDS;
+	shard_order(rc, b->nseries, rc->nshard);
+	for (i = 0; i < b->nseries; i = j) {
+		uint32_t shard = rc->nshard[order[i]];
+		size_t k;
+
+		for (j = i; j < b->nseries && rc->nshard[order[j]] == shard;
+		    j++)
+			;
 		argc = 0;
 		rc->argv[argc] = "ZADD";
 		rc->argvlen[argc++] = 4;
@@ -252,61 +316,52 @@ redis_put(struct dmd_cache *c, struct dmd_batch *b)
 			rc->argvlen[argc++] = s->namelen;
 		}
 		redisAppendCommandArgv(rc->ctx, argc, rc->argv, rc->argvlen);
-		ncmd += 2;
+		ncmd++;
 	}
 
-	for (i = 0; i < b->nseries; i++) {
-		const struct dmd_batch_series *s = &b->series[i];
-		char *key = rc->buf + off;
-		size_t klen = dmd_rc_series_key(key, 'c', s->hash, s->name, s->namelen);
-		char *blk = key + klen;
-		size_t blen = dmd_block_encode(s->samples, s->n, blk);
-
-		off += klen + blen;
-		rc->argv[0] = "RPUSH";
-		rc->argvlen[0] = 5;
-		rc->argv[1] = key;
-		rc->argvlen[1] = klen;
-		rc->argv[2] = blk;
-		rc->argvlen[2] = blen;
-		redisAppendCommandArgv(rc->ctx, 3, rc->argv, rc->argvlen);
-		/* cached points per series, for dmd-flush --min-points */
-		redisAppendCommand(rc->ctx, "HINCRBY dmd:{s%04u}:cnt %b %llu",
-		    (unsigned)(s->hash % DMD_SHARDS), s->name, s->namelen,
-		    (unsigned long long)s->n);
-		ncmd += 2;
-	}
 	return dmd_rc_replies(rc, ncmd, NULL, t0);
 }
 
 static int
-redis_names(struct dmd_cache *c, dmd_name_cb *cb, void *arg)
+redis_names(struct dmd_cache *c, const char *first, size_t firstlen,
+    dmd_name_cb *cb, void *arg)
 {
 	struct redis_cache *rc = (struct redis_cache *)c;
 	redisReply **replies;
-	size_t i, k;
+	size_t i, k, nq, flen;
+	uint32_t one = 0;
 	int rv = 0;
 	double t0;
 
 	if (dmd_rc_connect(rc) != 0)
 		return -1;
 	t0 = dmd_rc_now();
-	for (i = 0; i < DMD_SHARDS; i++)
+	/* the names of one first component all live in one set */
+	if (first != NULL)
+		one = dmd_name_hash(first, firstlen) % DMD_SHARDS;
+	nq = first != NULL ? 1 : DMD_SHARDS;
+	for (i = 0; i < nq; i++)
 		redisAppendCommand(rc->ctx, "SMEMBERS dmd:{s%04u}:n",
-		    (unsigned)i);
-	replies = xcalloc(DMD_SHARDS, sizeof(*replies));
-	if (dmd_rc_replies(rc, DMD_SHARDS, replies, t0) != 0) {
+		    (unsigned)(first != NULL ? one : i));
+	replies = xcalloc(nq, sizeof(*replies));
+	if (dmd_rc_replies(rc, nq, replies, t0) != 0) {
 		free(replies);
 		return -1;
 	}
-	for (i = 0; i < DMD_SHARDS; i++) {
+	for (i = 0; i < nq; i++) {
 		redisReply *r = replies[i];
 
 		if (rv == 0 && r->type == REDIS_REPLY_ARRAY) {
-			for (k = 0; k < r->elements && rv == 0; k++)
-				if (r->element[k]->type == REDIS_REPLY_STRING)
-					rv = cb(arg, r->element[k]->str,
-					    r->element[k]->len);
+			for (k = 0; k < r->elements && rv == 0; k++) {
+				const redisReply *e = r->element[k];
+
+				if (e->type != REDIS_REPLY_STRING)
+					continue;
+				flen = dmd_name_first(e->str, e->len);
+				if (first == NULL || (flen == firstlen &&
+				    memcmp(e->str, first, flen) == 0))
+					rv = cb(arg, e->str, e->len);
+			}
 		} else if (rv == 0) {
 			dmd_rc_seterr(rc, DMD_ERR_REPLY, "redis: %s",
 			    "unexpected reply to SMEMBERS");
@@ -425,6 +480,7 @@ redis_close(struct dmd_cache *c)
 	free(rc->argv);
 	free(rc->argvlen);
 	free(rc->order);
+	free(rc->nshard);
 	free(rc->samples);
 	free(rc);
 }

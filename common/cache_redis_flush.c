@@ -71,6 +71,7 @@ static const char freeze_script[] =
 static const char finish_script[] =
     "if redis.call('GET', KEYS[1]) ~= ARGV[1] then "
     "return redis.error_reply('DMDLOCK shard claim lost') end "
+    "redis.call('PEXPIRE', KEYS[1], " CLAIM_MS ") "
     "if ARGV[3] ~= '' then "
     "redis.call('LPUSH', KEYS[2], ARGV[3]) "
     "redis.call('HINCRBY', KEYS[5], ARGV[2], ARGV[4]) "
@@ -251,7 +252,10 @@ is_strings(const redisReply *r)
 	return 1;
 }
 
-/* The due series of one shard, from its replies (fz, cnt, due). */
+/* The due series of one shard, from its replies (fz, cnt, due with
+ * scores): first the resumed, then those whose oldest point is older than
+ * max-age (or keep, if longer), or that cache min-points of which some
+ * are older than keep. */
 static int
 shard_due(struct redis_cache *rc, uint32_t shard, redisReply **r,
     const struct dmd_flush_policy *p, dmd_due_cb *cb, void *arg)
@@ -259,7 +263,11 @@ shard_due(struct redis_cache *rc, uint32_t shard, redisReply **r,
 	struct dmd_flush_item it;
 	const char **cand = NULL, *v;
 	size_t k, ncand = 0, cap = 0;
+	int64_t oldest = 0, keepcut, agecut;
 	int rv = 0;
+
+	keepcut = p->keep > 0 ? p->now - p->keep : INT64_MAX;
+	agecut = p->now - (p->keep > p->max_age ? p->keep : p->max_age);
 
 	if (!is_strings(r[0]) || !is_strings(r[1]) || !is_strings(r[2])) {
 		dmd_rc_seterr(rc, DMD_ERR_REPLY, "redis: %s",
@@ -278,13 +286,11 @@ shard_due(struct redis_cache *rc, uint32_t shard, redisReply **r,
 		}
 		rv = cb(arg, &it);
 	}
-	for (k = 0; k + 1 < r[1]->elements; k += 2)
-		if (strtoull(r[1]->element[k + 1]->str, NULL, 10) >=
-		    p->min_points) {
-			cand = xgrow(cand, &cap, ncand + 1, sizeof(*cand));
-			cand[ncand++] = r[1]->element[k]->str;
-		}
-	for (k = 0; k < r[2]->elements; k++) {
+	for (k = 0; k + 1 < r[1]->elements; k += 2) {
+		cand = xgrow(cand, &cap, ncand + 1, sizeof(*cand));
+		cand[ncand++] = r[1]->element[k]->str;
+	}
+	for (k = 0; k + 1 < r[2]->elements; k += 2) {
 		cand = xgrow(cand, &cap, ncand + 1, sizeof(*cand));
 		cand[ncand++] = r[2]->element[k]->str;
 	}
@@ -300,7 +306,13 @@ shard_due(struct redis_cache *rc, uint32_t shard, redisReply **r,
 		it.shard = shard;
 		if ((v = hash_get(r[1], cand[k])) != NULL)
 			it.count = strtoull(v, NULL, 10);
-		rv = cb(arg, &it);
+		if ((v = hash_get(r[2], cand[k])) != NULL)
+			oldest = strtoll(v, NULL, 10);
+		/* old enough, or enough points of which some can go */
+		if ((v != NULL && oldest < agecut) ||
+		    (it.count >= p->min_points && (v == NULL ||
+		    oldest < keepcut)))
+			rv = cb(arg, &it);
 	}
 	free(cand);
 	return rv != 0 ? 1 : 0;
@@ -313,13 +325,12 @@ dmd_rc_due(struct dmd_cache *c, uint32_t first, uint32_t n,
 {
 	struct redis_cache *rc = (struct redis_cache *)c;
 	redisReply **r;
-	char key[32], max[32];
+	char key[32];
 	uint32_t i, ncmd = 0;
 	int rv = 0;
 
 	if (dmd_rc_connect(rc) != 0)
 		return -1;
-	snprintf(max, sizeof(max), "(%" PRId64, p->now - p->max_age);
 	for (i = 0; i < n; i++) {
 		if (!got[i])
 			continue;
@@ -328,8 +339,7 @@ dmd_rc_due(struct dmd_cache *c, uint32_t first, uint32_t n,
 		shard_key(key, sizeof(key), first + i, "cnt");
 		redisAppendCommand(rc->ctx, "HGETALL %s", key);
 		shard_key(key, sizeof(key), first + i, "due");
-		redisAppendCommand(rc->ctx, "ZRANGEBYSCORE %s -inf %s", key,
-		    max);
+		redisAppendCommand(rc->ctx, "ZRANGE %s 0 -1 WITHSCORES", key);
 		ncmd += 3;
 	}
 	if (ncmd == 0)

@@ -29,6 +29,8 @@ struct redis_cache {
 	size_t		 argcap;
 	uint32_t	*order;
 	size_t		 ordercap;
+	uint32_t	*nshard;	/* a shard per series of a batch */
+	size_t		 nshardcap;
 	uint32_t	 count[DMD_SHARDS + 1];
 	struct dmd_sample *samples;
 	size_t		 samplecap;
@@ -47,6 +49,9 @@ int	 dmd_rc_connect(struct redis_cache *);
 int	 dmd_rc_replies(struct redis_cache *, size_t ncmd, redisReply **keep,
 	    double started);
 void	 dmd_rc_grow_argv(struct redis_cache *, size_t n);
+/* The shard of the name set that holds name: that of its first
+ * component, so the names of one host share a set. */
+uint32_t dmd_rc_names_shard(const char *name, size_t len);
 /* Bytes of the key of a series of namelen bytes. */
 size_t	 dmd_rc_key_len(size_t namelen);
 /* Write the key dmd:{sNNNN}:KIND:NAME to out (kind 'c' live, 'f' frozen);

@@ -25,7 +25,7 @@ struct bitw {
 	int		 nacc;
 };
 
-static void
+static inline void
 bw_put(struct bitw *w, uint64_t v, int n)
 {
 	/* n <= 64; split so that the accumulator never holds over 64 */
@@ -60,16 +60,29 @@ struct bitr {
 	int		 err;
 };
 
-static uint64_t
+static inline uint64_t
 br_get(struct bitr *r, int n)
 {
 	uint64_t v = 0;
+	size_t at;
+	int sh;
 
 	if (n == 0 || r->err)
 		return 0;
 	if (r->pos + n > r->len * 8) {
 		r->err = 1;
 		return 0;
+	}
+	at = r->pos >> 3;
+	sh = r->pos & 7;
+	if (at + 8 <= r->len && sh + n <= 64) {
+		/* fast path: one 8-byte window holds all n bits */
+		memcpy(&v, r->p + at, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		v = __builtin_bswap64(v);
+#endif
+		r->pos += n;
+		return (v << sh) >> (64 - n);
 	}
 	while (n > 0) {
 		size_t byte = r->pos >> 3;
@@ -160,9 +173,9 @@ bitwidth(uint64_t v)
 static uint64_t
 block_plan(const uint64_t *u, size_t m, int *mode)
 {
-	uint64_t best, cost, max = 0;
+	uint64_t best, cost, max = 0, sum;
 	size_t i;
-	int w, k;
+	int w, k, k0;
 
 	for (i = 0; i < m; i++)
 		if (u[i] > max)
@@ -185,7 +198,11 @@ block_plan(const uint64_t *u, size_t m, int *mode)
 			*mode = TB_MODE + w;
 		}
 	}
-	for (k = w > 12 ? w - 12 : 0; k < w; k++) {
+	/* Rice: the best k is near log2 of the mean; try around it */
+	for (i = 0, sum = 0; i < m; i++)
+		sum += u[i] >> 8 > (1ULL << 48) ? (1ULL << 56) : u[i];
+	k0 = bitwidth(sum / (m ? m : 1));
+	for (k = k0 > 2 ? k0 - 2 : 0; k < w && k <= k0 + 1; k++) {
 		cost = 0;
 		for (i = 0; i < m; i++) {
 			uint64_t q = u[i] >> k;

@@ -5,7 +5,7 @@
  * times, and decodes to exactly the same times and value bits.  Layout
  * (all integers LEB128 varints, signed ones zigzag'd):
  *
- *   'Z' version(1)  count  first_time  last_time
+ *   'Z' version(2)  count  first_time  last_time
  *   time mode:  0 regular: interval              (one varint for all)
  *               1 irregular: first delta, then packed deltas-of-deltas
  *   value mode: 0 decimal: scale d (0..6), first scaled integer, then
@@ -32,7 +32,7 @@
 #include "point.h"
 
 #define DMD_CODEC_MAGIC		'Z'
-#define DMD_CODEC_VERSION	1
+#define DMD_CODEC_VERSION	2	/* 1: blocks of 64, no truncated binary */
 #define DMD_CODEC_MAX_POINTS	(1 << 20)
 
 /* Header fields, readable without decoding the points. */

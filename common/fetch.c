@@ -10,6 +10,8 @@
 #include "fetch.h"
 #include "xmalloc.h"
 
+#define SERIES_PER_THREAD	16
+
 struct chunkref {
 	uint64_t	 seq;
 	size_t		 off, len;
@@ -71,12 +73,13 @@ fail(struct dmd_fetch *f, const char *which, const char *msg)
 }
 
 int
-dmd_fetch_names(struct dmd_fetch *f, dmd_name_cb *cb, void *arg)
+dmd_fetch_names(struct dmd_fetch *f, const char *first, size_t firstlen,
+    dmd_name_cb *cb, void *arg)
 {
-	if (dmd_cache_names(f->cache, cb, arg) != 0)
+	if (dmd_cache_names(f->cache, first, firstlen, cb, arg) != 0)
 		return fail(f, "cache", f->cache->errstr);
-	if (f->tables[0] != NULL && dmd_table_names(f->tables[0], cb,
-	    arg) != 0)
+	if (f->tables[0] != NULL && dmd_table_names(f->tables[0], first,
+	    firstlen, cb, arg) != 0)
 		return fail(f, "table", f->tables[0]->errstr);
 	return 0;
 }
@@ -147,8 +150,7 @@ read_series(struct dmd_table *t, struct dmd_fetch_series *fs, int64_t from,
 		if (fs->nrefs > 1)
 			qsort(fs->refs, fs->nrefs, sizeof(*fs->refs), cmpref);
 		for (i = 0; i < fs->nrefs; i++)
-			if (fs->data[fs->refs[i].off] != DMD_BLOCK_CODEC ||
-			    dmd_block_decode((const char *)fs->data +
+			if (dmd_block_decode((const char *)fs->data +
 			    fs->refs[i].off, fs->refs[i].len, from, until,
 			    &fs->s, &fs->n, &fs->cap) != 0) {
 				fs->failed = 2;
@@ -203,7 +205,11 @@ dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
 	if (dmd_cache_read(f->cache, names, n, from, until, on_cache, f) != 0)
 		return fail(f, "cache", f->cache->errstr);
 
-	nt = n < (size_t)f->nthreads ? (int)n : f->nthreads;
+	/* a thread costs about what reading a few series from a local
+	 * table does: one per SERIES_PER_THREAD series at most */
+	nt = (int)((n + SERIES_PER_THREAD - 1) / SERIES_PER_THREAD);
+	if (nt > f->nthreads)
+		nt = f->nthreads;
 	for (k = 0; k < nt; k++) {
 		jobs[k].f = f;
 		jobs[k].table = f->tables[k];

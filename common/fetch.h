@@ -43,9 +43,11 @@ struct dmd_fetch {
 int dmd_fetch_init(struct dmd_fetch *f, struct dmd_cache *c,
     const char *table_url, int threads, char *err, size_t errlen);
 
-/* Call cb for every name either tier knows, in no particular order and
- * possibly twice.  0, or -1 with f->which and f->errstr set. */
-int dmd_fetch_names(struct dmd_fetch *f, dmd_name_cb *cb, void *arg);
+/* Call cb for every name either tier knows (with first not NULL, those
+ * of that first component), in no particular order and possibly twice.
+ * 0, or -1 with f->which and f->errstr set. */
+int dmd_fetch_names(struct dmd_fetch *f, const char *first, size_t firstlen,
+    dmd_name_cb *cb, void *arg);
 
 /* Read n series (n <= a few hundred: memory holds them all), points in
  * [from, until]; cb is called in the order given for each series with

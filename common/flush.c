@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
 #include "codec.h"
 #include "flush.h"
 #include "xmalloc.h"
 
-#define GROUP		64		/* shards claimed at once */
+#define GROUP		256		/* shards claimed at once */
 #define SUB_POINTS	(1 << 20)	/* points moved per sub-batch */
 #define SUB_SERIES	1024		/* series moved per sub-batch */
 
@@ -69,8 +70,9 @@ same(const struct dmd_sample *a, const struct dmd_sample *b, size_t n)
 }
 
 /* Encode s[0..n) into one chunk of at most DMD_CHUNK_BYTES (unless it
- * holds a single point) and check that it decodes to exactly s.  Returns
- * the points taken, or 0 if the codec failed its check. */
+ * holds a single point) and check that it decodes to exactly s; if it
+ * does not (a codec bug), store the points raw instead, which is exact by
+ * construction, and count it.  Returns the points taken. */
 static size_t
 add_chunk(struct flusher *f, const struct dmd_flush_item *it,
     const struct dmd_sample *s, size_t n)
@@ -89,8 +91,10 @@ add_chunk(struct flusher *f, const struct dmd_flush_item *it,
 	}
 	f->check = xgrow(f->check, &f->capcheck, n, sizeof(*f->check));
 	got = dmd_codec_decode(f->buf + f->buflen, len, f->check, n);
-	if (got != (long)n || !same(s, f->check, n))
-		return 0;
+	if (got != (long)n || !same(s, f->check, n)) {
+		len = dmd_block_encode_raw(s, n, (char *)f->buf + f->buflen);
+		f->n->raw_chunks++;
+	}
 	f->chunks = xgrow(f->chunks, &f->capchunks, f->nchunks + 1,
 	    sizeof(*f->chunks));
 	f->offs = xgrow(f->offs, &f->capoffs, f->nchunks + 1,
@@ -112,8 +116,8 @@ move(struct flusher *f, struct dmd_flush_item *it, size_t n)
 	size_t i, j, old, k;
 	uint64_t points = 0, kept = 0;
 
-	if (dmd_cache_freeze(f->cache, it, n, f->o->keep > 0 ?
-	    f->o->policy.now - f->o->keep : INT64_MAX) != 0 ||
+	if (dmd_cache_freeze(f->cache, it, n, f->o->policy.keep > 0 ?
+	    f->o->policy.now - f->o->policy.keep : INT64_MAX) != 0 ||
 	    dmd_cache_take(f->cache, it, n) != 0)
 		return cache_fail(f);
 	f->nchunks = f->buflen = 0;
@@ -124,14 +128,7 @@ move(struct flusher *f, struct dmd_flush_item *it, size_t n)
 		    it[i].samples[old].time < it[i].cutoff; old++)
 			;
 		for (j = 0; j < old; j += k)
-			if ((k = add_chunk(f, &it[i], it[i].samples + j,
-			    old - j)) == 0) {
-				f->which = "codec";
-				snprintf(f->err, f->errlen, "series \"%s\": a "
-				    "chunk does not decode to its points; "
-				    "nothing moved", it[i].name);
-				return -1;
-			}
+			k = add_chunk(f, &it[i], it[i].samples + j, old - j);
 		points += old;
 		kept += it[i].n - old;
 	}

@@ -6,7 +6,7 @@
  * never touch one series together), its interrupted flushes are finished
  * first, then its due series are moved in sub-batches of bounded points:
  * freeze, take, encode into chunks, verify that each chunk decodes to
- * exactly its points, put the chunks durably, then finish (drop the
+ * exactly its points (else store it raw), put the chunks durably, then finish (drop the
  * frozen copy, put back what --keep keeps).  Copy, verify, delete: a
  * flusher killed at any step leaves points readable in the cache, the
  * table or both, and the next run finishes the job under the same keys.
@@ -24,8 +24,7 @@
 #define DMD_CHUNK_BYTES		4096	/* split chunks bigger than this */
 
 struct dmd_flush_opts {
-	struct dmd_flush_policy policy;
-	int64_t		 keep;		/* seconds of newest points kept */
+	struct dmd_flush_policy policy;	/* what is due; keep in there */
 	uint64_t	 limit;		/* series per run, 0 = all */
 };
 
@@ -37,6 +36,7 @@ struct dmd_flush_counts {
 	uint64_t	 chunks;
 	uint64_t	 bytes;		/* encoded chunk bytes */
 	uint64_t	 shards_busy;	/* held by another flusher */
+	uint64_t	 raw_chunks;	/* stored raw: the codec failed its check */
 };
 
 /* Flush what is due.  Returns 0, or -1 with the failing tier's message

@@ -260,3 +260,15 @@ dmd_glob_match(const struct dmd_glob *g, const char *name, size_t len)
 			return 1;
 	return 0;
 }
+
+const char *
+dmd_glob_first(const struct dmd_glob *g, size_t i, size_t *len)
+{
+	const char *a = g->alts[i];
+	size_t n = strcspn(a, ".");
+
+	if (strcspn(a, "*?[") < n)
+		return NULL;
+	*len = n;
+	return a;
+}

@@ -30,6 +30,12 @@ int dmd_glob_compile(struct dmd_glob *g, const char *pattern, char *err,
 /* Free what g holds.  Accepts NULL. */
 void dmd_glob_free(struct dmd_glob *g);
 
+/* The first dot-separated component of alternative i of g if it holds
+ * no wildcard (its length in *len), else NULL: every name the
+ * alternative matches starts with it, so a reader lists only the names
+ * of that first component. */
+const char *dmd_glob_first(const struct dmd_glob *g, size_t i, size_t *len);
+
 /* 1 if name (len bytes) matches g, else 0. */
 int dmd_glob_match(const struct dmd_glob *g, const char *name, size_t len);
 

@@ -32,26 +32,77 @@ dmd_output_init(struct dmd_output *o, FILE *fp, enum dmd_output_format f)
 	o->format = f;
 }
 
+/* A line under construction: fprintf's parsing costs more than the
+ * points themselves. */
+struct line {
+	char	 buf[DMD_NAME_MAX + 2 * DMD_VALUE_STRMAX + 64];
+	size_t	 n;
+};
+
+static void
+put(struct line *l, const char *s, size_t n)
+{
+	memcpy(l->buf + l->n, s, n);
+	l->n += n;
+}
+
+#define PUTS(l, lit)	put((l), (lit), sizeof(lit) - 1)
+
+static void
+puttime(struct line *l, int64_t t)
+{
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "6263646566676869707172737475767778798081828384858687888990919293"
+	    "949596979899";
+	char tmp[24];
+	uint64_t u = t < 0 ? -(uint64_t)t : (uint64_t)t;
+	size_t i = sizeof(tmp);
+
+	while (u >= 100) {
+		i -= 2;
+		memcpy(tmp + i, pairs + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		i -= 2;
+		memcpy(tmp + i, pairs + 2 * u, 2);
+	} else
+		tmp[--i] = (char)('0' + u);
+	if (t < 0)
+		tmp[--i] = '-';
+	put(l, tmp + i, sizeof(tmp) - i);
+}
+
 /* One [VALUE,TIME] pair, in the object of its series. */
 static void
-graphite_point(struct dmd_output *o, const char *name, size_t namelen,
-    int64_t time, const char *v)
+graphite_point(struct dmd_output *o, struct line *l, const char *name,
+    size_t namelen, int64_t time, const char *v, size_t vlen)
 {
 	if (o->open && namelen == o->namelen &&
 	    memcmp(name, o->name, namelen) == 0) {
-		fprintf(o->fp, ",[%s,%lld]", v, (long long)time);
-		return;
+		PUTS(l, ",[");
+	} else {
+		if (o->open)
+			PUTS(l, "]},{\"target\":\"");
+		else
+			PUTS(l, "[{\"target\":\"");
+		put(l, name, namelen);
+		PUTS(l, "\",\"datapoints\":[[");
+		o->open = 1;
+		o->finished = 0;
+		/* a name longer than the contract allows never matches */
+		if (namelen <= sizeof(o->name)) {
+			memcpy(o->name, name, namelen);
+			o->namelen = namelen;
+		} else
+			o->namelen = 0;
 	}
-	fprintf(o->fp, "%s\"target\":\"%.*s\",\"datapoints\":[[%s,%lld]",
-	    o->open ? "]},{" : "[{", (int)namelen, name, v, (long long)time);
-	o->open = 1;
-	o->finished = 0;
-	/* a name longer than the contract allows never matches again */
-	if (namelen <= sizeof(o->name)) {
-		memcpy(o->name, name, namelen);
-		o->namelen = namelen;
-	} else
-		o->namelen = 0;
+	put(l, v, vlen);
+	PUTS(l, ",");
+	puttime(l, time);
+	PUTS(l, "]");
 }
 
 int
@@ -59,28 +110,51 @@ dmd_output_point(struct dmd_output *o, const char *name, size_t namelen,
     int64_t time, double value)
 {
 	char v[DMD_VALUE_STRMAX];
-	int len = (int)namelen;
+	struct line l;
+	size_t vlen;
 
-	dmd_value_format(value, v);
+	if (namelen > DMD_NAME_MAX)
+		namelen = DMD_NAME_MAX;
+	vlen = (size_t)dmd_value_format(value, v);
+	l.n = 0;
 	switch (o->format) {
 	case DMD_OUT_NDJSON:
-		fprintf(o->fp, "{\"name\":\"%.*s\",\"time\":%lld,\"value\":%s}\n",
-		    len, name, (long long)time, v);
+		PUTS(&l, "{\"name\":\"");
+		put(&l, name, namelen);
+		PUTS(&l, "\",\"time\":");
+		puttime(&l, time);
+		PUTS(&l, ",\"value\":");
+		put(&l, v, vlen);
+		PUTS(&l, "}\n");
 		break;
 	case DMD_OUT_TSV:
-		fprintf(o->fp, "%.*s\t%s\t%lld\n", len, name, v,
-		    (long long)time);
+		put(&l, name, namelen);
+		PUTS(&l, "\t");
+		put(&l, v, vlen);
+		PUTS(&l, "\t");
+		puttime(&l, time);
+		PUTS(&l, "\n");
 		break;
 	case DMD_OUT_CSV:
 		dmd_output_finish(o);
-		fprintf(o->fp, "%.*s,%lld,%s\n", len, name, (long long)time,
-		    v);
+		put(&l, name, namelen);
+		PUTS(&l, ",");
+		puttime(&l, time);
+		PUTS(&l, ",");
+		put(&l, v, vlen);
+		PUTS(&l, "\n");
 		break;
 	case DMD_OUT_GRAPHITE:
-		graphite_point(o, name, namelen, time, v);
+		graphite_point(o, &l, name, namelen, time, v, vlen);
 		break;
 	}
-	return ferror(o->fp) ? -1 : 0;
+	return fwrite(l.buf, 1, l.n, o->fp) == l.n ? 0 : -1;
+}
+
+void
+dmd_output_break(struct dmd_output *o)
+{
+	o->namelen = 0;
 }
 
 int

@@ -49,6 +49,10 @@ void dmd_output_init(struct dmd_output *o, FILE *fp,
 int dmd_output_point(struct dmd_output *o, const char *name, size_t namelen,
     int64_t time, double value);
 
+/* End the current series: its next point starts a new one (Graphite: a
+ * new target object), as for the answer to another query. */
+void dmd_output_break(struct dmd_output *o);
+
 /* Write what a format needs after the last point, even with no points:
  * the CSV header, the closing "]}]\n" of graphite ("[]\n" with no
  * points).  A second call writes nothing; a graphite point after it

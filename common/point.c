@@ -3,6 +3,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,10 +57,65 @@ dmd_name_check(const char *name, size_t len, char *why)
 	return 0;
 }
 
+/*
+ * The common case without printf: a value that is an exact decimal of at
+ * most 6 places and 15 digits, in [1e-4, 1e15).  Such a value is the
+ * double nearest to r / 10^d, and %.15g would print exactly those digits
+ * (in fixed notation, for that range), trailing zeros stripped.  Returns
+ * the length, or -1 to take the general path.
+ */
+static int
+format_decimal(double v, char *buf)
+{
+	static const double p10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+	static const uint64_t u10[] = { 1, 10, 100, 1000, 10000, 100000,
+	    1000000 };
+	double a = fabs(v), r = 0;
+	uint64_t u, ip, fp;
+	char tmp[40];
+	int d, i = sizeof(tmp), n = 0;
+
+	if (!(a >= 1e-4 && a < 1e15))
+		return -1;
+	for (d = 0; d <= 6; d++) {
+		r = nearbyint(a * p10[d]);
+		if (r < 1e15 && r / p10[d] == a)
+			break;
+	}
+	if (d > 6)
+		return -1;
+	u = (uint64_t)r;
+	ip = u / u10[d];
+	fp = u % u10[d];
+	while (d > 0 && fp % 10 == 0) {
+		fp /= 10;
+		d--;
+	}
+	if (d > 0) {
+		for (; d > 0; d--) {
+			tmp[--i] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		tmp[--i] = '.';
+	}
+	do
+		tmp[--i] = (char)('0' + ip % 10);
+	while ((ip /= 10) != 0);
+	if (v < 0)
+		buf[n++] = '-';
+	memcpy(buf + n, tmp + i, sizeof(tmp) - i);
+	n += (int)sizeof(tmp) - i;
+	buf[n] = '\0';
+	return n;
+}
+
 int
 dmd_value_format(double v, char *buf)
 {
 	int prec, n = 0;
+
+	if ((n = format_decimal(v, buf)) >= 0)
+		return n;
 
 	/* The shortest digits that read back: a round trip at 15 digits
 	 * is also the shortest (a double's spacing is finer than 15
@@ -159,4 +215,12 @@ dmd_samples_resolve(struct dmd_sample *s, size_t n)
 		s[o] = s[i];
 	}
 	return o + 1;
+}
+
+size_t
+dmd_name_first(const char *name, size_t len)
+{
+	const char *dot = memchr(name, '.', len);
+
+	return dot != NULL ? (size_t)(dot - name) : len;
 }

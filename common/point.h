@@ -50,6 +50,10 @@ int dmd_value_format(double v, char *buf);
  * size bufsz: "abc", "\x01", "aaaa...".  Returns buf. */
 char *dmd_quote(char *buf, size_t bufsz, const char *s, size_t len);
 
+/* Length of the first dot-separated component of a name (all of it
+ * when it has no dot). */
+size_t dmd_name_first(const char *name, size_t len);
+
 /* Stable sort samples by time, then keep only the last sample of each
  * time (the value written last wins).  Returns the new count. */
 size_t dmd_samples_resolve(struct dmd_sample *s, size_t n);

@@ -42,9 +42,10 @@ dmd_table_del(struct dmd_table *t, const struct dmd_chunk *c, size_t n)
 }
 
 int
-dmd_table_names(struct dmd_table *t, dmd_name_cb *cb, void *arg)
+dmd_table_names(struct dmd_table *t, const char *first, size_t firstlen,
+    dmd_name_cb *cb, void *arg)
 {
-	return t->ops->names(t, cb, arg);
+	return t->ops->names(t, first, firstlen, cb, arg);
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * table.h - the table tier: compressed chunks of older points.
  *
- * A table holds items, each one chunk (codec.h) of one series, keyed by
+ * A table holds items, each one chunk of one series (a block, block.h:
+ * codec-compressed, or raw when the codec failed its check), keyed by
  * (name, first time, seq).  seq is the flush sequence of the flush that
  * wrote the chunk: it makes the key unique, so a late flush of the same
  * series and time range never overwrites an older chunk, and it orders
@@ -48,7 +49,8 @@ struct dmd_table_ops {
 	int	(*get)(struct dmd_table *, const char *name, int64_t from,
 		    int64_t until, dmd_chunk_cb *, void *);
 	int	(*del)(struct dmd_table *, const struct dmd_chunk *, size_t);
-	int	(*names)(struct dmd_table *, dmd_name_cb *, void *);
+	int	(*names)(struct dmd_table *, const char *first, size_t firstlen,
+		    dmd_name_cb *, void *);
 	void	(*close)(struct dmd_table *);
 };
 
@@ -69,7 +71,9 @@ int dmd_table_put(struct dmd_table *t, const struct dmd_chunk *c, size_t n);
 int dmd_table_get(struct dmd_table *t, const char *name, int64_t from,
     int64_t until, dmd_chunk_cb *cb, void *arg);
 int dmd_table_del(struct dmd_table *t, const struct dmd_chunk *c, size_t n);
-int dmd_table_names(struct dmd_table *t, dmd_name_cb *cb, void *arg);
+/* names: as dmd_cache_names(), first may narrow the listing. */
+int dmd_table_names(struct dmd_table *t, const char *first, size_t firstlen,
+    dmd_name_cb *cb, void *arg);
 
 /* Close and free.  Accepts NULL. */
 void dmd_table_close(struct dmd_table *t);

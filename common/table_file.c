@@ -4,16 +4,20 @@
  * One file per item, so a chunk is replaced or removed on its own and a
  * directory listing is the index:
  *
- *   DIR/HH/NAME/FIRST_LAST_SEQ   one chunk: the codec's bytes, nothing else
- *   DIR/tmp/HOST.PID.N           a chunk being written
+ *   DIR/HH/HOST/NAME/FIRST_LAST_SEQ   one chunk: the codec's bytes only
+ *   DIR/tmp/HOST.PID.N                 a chunk being written
+ *   DIR/dmd-table                      marks the directory as a table
  *
- * HH is the series' cache shard modulo 256 in hex, so 100,000 series make
- * 256 directories of ~400 names, not one directory of 100,000.  NAME is
- * the series name, which dmd_name_check() restricts to [A-Za-z0-9._:-];
- * a name that starts with '.' (".", "..") gets a '%' in front, which no
- * name holds, so no name escapes DIR or meets another.  FIRST and LAST
- * are decimal Unix seconds and SEQ 16 hex digits: a reader skips chunks
- * outside its range by name alone.
+ * HOST stands for the first dot-separated component of the name (all of
+ * it without a dot) and HH for its hash modulo 256 in hex.  So the series
+ * of one host share a directory, and a pattern whose first component is
+ * literal ("web01.*.*") lists one directory, not every name; and 100,000
+ * series make 256 directories of a few hundred entries, not one of
+ * 100,000.  Names are checked by dmd_name_check() ([A-Za-z0-9._:-]);
+ * a component that is empty or starts with '.' (".", "..") gets a '%' in
+ * front, which no name holds, so no name escapes DIR or meets another.
+ * FIRST and LAST are decimal Unix seconds and SEQ 16 hex digits: a
+ * reader skips chunks outside its range by name alone.
  *
  * A put writes every chunk to a temp file, syncs, renames each into
  * place, and syncs the directories: a crash leaves whole chunks or none,
@@ -100,14 +104,33 @@ account(struct file_table *ft, double t0, size_t ncmd)
 		ft->base.stats.max_seconds = dt;
 }
 
-/* DIR/HH/NAME of a series into out (PATH_MAX bytes).  -1 for a name that
- * is not a valid point name: it never becomes a path. */
+/* A name component as a directory name: '%' in front of one that is
+ * empty or starts with '.'. */
+static const char *
+escape(const char *c)
+{
+	return c[0] == '\0' || c[0] == '.' ? "%" : "";
+}
+
+/* DIR/HH/HOST of a first component of len bytes into out (PATH_MAX). */
+static void
+host_dir(struct file_table *ft, const char *first, size_t len, char *out)
+{
+	char host[DMD_NAME_MAX + 1];
+
+	memcpy(host, first, len);
+	host[len] = '\0';
+	fmt(out, PATH_MAX, "%s/%02x/%s%s", ft->dir,
+	    (unsigned)(dmd_name_hash(first, len) % DIRS), escape(host), host);
+}
+
+/* DIR/HH/HOST/NAME of a series into out (PATH_MAX bytes).  -1 for a name
+ * that is not a valid point name: it never becomes a path. */
 static int
 series_dir(struct file_table *ft, const char *name, char *out)
 {
-	char why[DMD_REASON_MAX];
+	char why[DMD_REASON_MAX], host[PATH_MAX];
 	size_t len = strlen(name);
-	uint32_t h;
 
 	if (dmd_name_check(name, len, why) != 0) {
 		ft->base.err = DMD_ERR_CONFIG;
@@ -115,9 +138,8 @@ series_dir(struct file_table *ft, const char *name, char *out)
 		    "bad series name: %s", why);
 		return -1;
 	}
-	h = dmd_name_hash(name, len) % DMD_SHARDS % DIRS;
-	fmt(out, PATH_MAX, "%s/%02x/%s%s", ft->dir, (unsigned)h,
-	    name[0] == '.' ? "%" : "", name);
+	host_dir(ft, name, dmd_name_first(name, len), host);
+	fmt(out, PATH_MAX, "%s/%s%s", host, escape(name), name);
 	return 0;
 }
 
@@ -258,6 +280,36 @@ make_ready(struct file_table *ft)
 	return 0;
 }
 
+/* Create the series directory dir and the two above it as needed,
+ * noting each parent whose entries changed, to be synced. */
+static int
+make_dirs(struct file_table *ft, char *dir)
+{
+	char *cut[2];
+	int i, made;
+
+	if (access(dir, F_OK) == 0)
+		return 0;
+	cut[1] = strrchr(dir, '/');		/* .../HH/HOST | /NAME */
+	*cut[1] = '\0';
+	cut[0] = strrchr(dir, '/');		/* .../HH | /HOST */
+	*cut[0] = '\0';
+	for (i = 0; i < 3; i++) {
+		if (mkdir_p1(ft, dir, &made) != 0)
+			return -1;
+		if (made) {
+			char *up = strrchr(dir, '/');
+
+			*up = '\0';
+			note_dir(ft, dir);
+			*up = '/';
+		}
+		if (i < 2)
+			*cut[i] = '/';
+	}
+	return 0;
+}
+
 static int
 write_all(int fd, const unsigned char *p, size_t len)
 {
@@ -323,9 +375,9 @@ static int
 file_put(struct dmd_table *t, const struct dmd_chunk *c, size_t n)
 {
 	struct file_table *ft = (struct file_table *)t;
-	char dir[PATH_MAX], path[PATH_MAX], *slash;
+	char dir[PATH_MAX], path[PATH_MAX];
 	size_t i, ntmp = 0;
-	int fd, made, rv = -1;
+	int fd, rv = -1;
 	double t0 = dmd_mono_seconds();
 
 	if (n == 0)
@@ -360,20 +412,8 @@ file_put(struct dmd_table *t, const struct dmd_chunk *c, size_t n)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		series_dir(ft, c[i].name, dir);
-		slash = strrchr(dir, '/');
-		*slash = '\0';
-		if (mkdir_p1(ft, dir, &made) != 0)
+		if (make_dirs(ft, dir) != 0)
 			goto fail;
-		if (made)
-			note_dir(ft, ft->dir);
-		*slash = '/';
-		if (mkdir_p1(ft, dir, &made) != 0)
-			goto fail;
-		if (made) {
-			*slash = '\0';
-			note_dir(ft, dir);
-			*slash = '/';
-		}
 		note_dir(ft, dir);
 		chunk_file(path, sizeof(path), dir, &c[i]);
 		if (rename(ft->tmps[i], path) != 0) {
@@ -500,18 +540,52 @@ done:
 	return rv;
 }
 
+/* Call cb for each series directory in the HOST directory path. */
 static int
-file_names(struct dmd_table *t, dmd_name_cb *cb, void *arg)
+names_in(struct file_table *ft, const char *path, dmd_name_cb *cb, void *arg)
 {
-	struct file_table *ft = (struct file_table *)t;
-	char path[PATH_MAX], why[DMD_REASON_MAX];
+	char why[DMD_REASON_MAX];
 	struct dirent *de;
 	const char *name;
+	DIR *d;
+	int rv = 0;
+
+	if ((d = opendir(path)) == NULL)
+		return errno == ENOENT || errno == ENOTDIR ? 0 :
+		    seterr(ft, "cannot open", path);
+	while (rv == 0 && (de = readdir(d)) != NULL) {
+		name = de->d_name;
+		if (name[0] == '%')
+			name++;
+		else if (name[0] == '.')
+			continue;	/* ".", "..", not ours */
+		if (dmd_name_check(name, strlen(name), why) != 0)
+			continue;
+		if (cb(arg, name, strlen(name)) != 0)
+			rv = 1;
+	}
+	closedir(d);
+	return rv;
+}
+
+static int
+file_names(struct dmd_table *t, const char *first, size_t firstlen,
+    dmd_name_cb *cb, void *arg)
+{
+	struct file_table *ft = (struct file_table *)t;
+	char path[PATH_MAX], host[PATH_MAX];
+	struct dirent *de;
 	unsigned h;
 	DIR *d;
 	int rv = 0;
 	double t0 = dmd_mono_seconds();
 
+	if (first != NULL) {
+		host_dir(ft, first, firstlen, host);
+		rv = names_in(ft, host, cb, arg);
+		account(ft, t0, 1);
+		return rv < 0 ? -1 : 0;
+	}
 	for (h = 0; h < DIRS && rv == 0; h++) {
 		fmt(path, sizeof(path), "%s/%02x", ft->dir, h);
 		if ((d = opendir(path)) == NULL) {
@@ -521,15 +595,11 @@ file_names(struct dmd_table *t, dmd_name_cb *cb, void *arg)
 			break;
 		}
 		while (rv == 0 && (de = readdir(d)) != NULL) {
-			name = de->d_name;
-			if (name[0] == '%' && name[1] == '.')
-				name++;
-			else if (name[0] == '.')
-				continue;	/* ".", "..", not ours */
-			if (dmd_name_check(name, strlen(name), why) != 0)
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
 				continue;
-			if (cb(arg, name, strlen(name)) != 0)
-				rv = 1;
+			fmt(host, sizeof(host), "%s/%s", path, de->d_name);
+			rv = names_in(ft, host, cb, arg);
 		}
 		closedir(d);
 	}
