@@ -9,5 +9,7 @@ load lib/dmd
 	assert_success
 	assert_output --partial "stored 12000 points"
 	assert_output --partial "read back 12000 points"
+	assert_output --partial "read back 12000 points across cache and table"
+	assert_output --regexp "moved [1-9][0-9]* points to the table"
 	assert_output --partial "stopped redis-server"
 }
