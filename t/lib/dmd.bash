@@ -21,8 +21,10 @@ bats_load_library bats-file
 : "${DMD_BUILDDIR:=$DMD_SRCDIR}"
 PATH="$DMD_BUILDDIR:$PATH"
 export DMD_SRCDIR DMD_BUILDDIR PATH
-# No table unless a test starts its servers: never the system default.
-export DMD_TABLE=
+# The table of the servers this file started (dmd_redis_start in
+# setup_file exports REDIS_DIR), else none: never the system default.
+# This runs again in every test, so it must not undo setup_file's.
+export DMD_TABLE="${REDIS_DIR:+file://$REDIS_DIR/table}"
 DATA="$DMD_SRCDIR/t/data"
 
 _dmd_redis_launch() {
@@ -113,4 +115,73 @@ assert_stderr_line() {
 # Sorted NDJSON of FILE, for comparing sets of points.
 sorted() {
 	LC_ALL=C sort "$@"
+}
+
+# Helpers of the flush and tier tests (t/2xx):
+#
+#   dmd_points PREFIX NSERIES FIRST COUNT [OFFSET]
+#                          "name value time" lines: series PREFIX.s000 ...,
+#                          points FIRST .. FIRST+COUNT-1 at 1732406400 + 60 *
+#                          index, integer value OFFSET*10^7 + series*10^4 +
+#                          index (so an OFFSET rewrites with new values)
+#   dmd_expect [FILE...]   "name value time" lines to the NDJSON dmd-query
+#                          prints: the last value of each (name, time),
+#                          by name then time (values printed as given)
+#   dmd_query_all ARGS...  dmd-query over all time
+#   dmd_keys PATTERN       cache keys matching PATTERN, sorted
+#   dmd_table_dir          the directory of $DMD_TABLE
+#   dmd_chunks             chunk files of the table, paths under its
+#                          directory (.../NAME/FIRST_LAST_SEQ), sorted
+#   dmd_tmp_files          files in the table's tmp directory
+#   dmd_stat FILE NAME     the value of counter NAME (flush.series, ...)
+#                          in the --stats output in FILE
+
+dmd_points() {
+	awk -v p="$1" -v ns="$2" -v first="$3" -v cnt="$4" -v off="${5:-0}" '
+	BEGIN {
+		for (i = first; i < first + cnt; i++)
+			for (s = 0; s < ns; s++)
+				printf "%s.s%03d %d %d\n", p, s,
+				    off * 10000000 + s * 10000 + i,
+				    1732406400 + 60 * i
+	}'
+}
+
+dmd_expect() {
+	awk '{ v[$1 " " $3] = $2 }
+	END { for (k in v) print k, v[k] }' "$@" |
+		LC_ALL=C sort -t' ' -k1,1 -k2,2n |
+		awk '{ printf "{\"name\":\"%s\",\"time\":%s,\"value\":%s}\n",
+		    $1, $2, $3 }'
+}
+
+dmd_query_all() {
+	dmd-query -f 0 -u 2000000000 "$@"
+}
+
+dmd_keys() {
+	rcli --scan --pattern "$1" | LC_ALL=C sort
+}
+
+dmd_table_dir() {
+	echo "${DMD_TABLE#file://}"
+}
+
+dmd_chunks() {
+	local d
+	d=$(dmd_table_dir)
+	[ -d "$d" ] || return 0
+	(cd "$d" && find . -path ./tmp -prune -o -type f ! -name dmd-table \
+		-print) | sed 's|^\./||' | LC_ALL=C sort
+}
+
+dmd_tmp_files() {
+	local d
+	d=$(dmd_table_dir)/tmp
+	[ -d "$d" ] || return 0
+	find "$d" -mindepth 1 -print | LC_ALL=C sort
+}
+
+dmd_stat() {
+	sed -n 's/^{"name":"dmd\..*\.'"$2"'","time":[0-9]*,"value":\(.*\)}$/\1/p' "$1"
 }
