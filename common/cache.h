@@ -56,15 +56,15 @@ typedef int dmd_series_cb(void *arg, const char *name,
  */
 struct dmd_flush_policy {
 	int64_t		 now;		/* Unix seconds */
-	uint64_t	 min_points;	/* due when it caches this many */
-	int64_t		 max_age;	/* ... or its oldest point is older */
+	uint64_t	 min_points;	/* due when written this many */
+	int64_t		 max_age;	/* ... or its oldest point waited */
 	int64_t		 keep;		/* seconds of newest points kept */
 };
 
 struct dmd_flush_item {
 	char		 name[DMD_NAME_MAX + 1];
 	uint32_t	 shard;
-	uint64_t	 count;		/* cached points, as counted at write */
+	uint64_t	 count;		/* points written since last flushed */
 	int		 resumed;	/* frozen by an interrupted flush */
 	int		 gone;		/* freeze found nothing to move */
 	uint64_t	 seq;		/* flush sequence, set by freeze */
@@ -146,8 +146,9 @@ int dmd_cache_release(struct dmd_cache *c, uint32_t first, uint32_t n,
 
 /* Call cb for every series due in the claimed shards: first the frozen
  * ones of interrupted flushes (resumed, seq and cutoff set), then those
- * whose oldest point is older than max_age (or keep, if longer), or that
- * cache at least min_points of which some are older than keep. */
+ * whose oldest point is older than keep + max_age, or that were written
+ * at least min_points points since they were last flushed of which some
+ * are older than keep. */
 int dmd_cache_due(struct dmd_cache *c, uint32_t first, uint32_t n,
     const unsigned char *got, const struct dmd_flush_policy *p,
     dmd_due_cb *cb, void *arg);

@@ -10,7 +10,7 @@
  *                        of its first dot-separated component, so the
  *                        names of one host share a set (pattern listing)
  *   dmd:{s0421}:due      ZSET, name -> oldest cached time (for dmd-flush)
- *   dmd:{s0421}:cnt      HASH, name -> points cached (for dmd-flush)
+ *   dmd:{s0421}:cnt      HASH, name -> points written since last flushed
  *   dmd:{s0421}:c:NAME   LIST of blocks (block.h), one per series per batch
  *
  * and the keys of flushing (cache_redis_flush.c).  A batch costs one SADD

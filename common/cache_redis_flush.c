@@ -5,7 +5,8 @@
  *
  *   dmd:{s0421}:lock     the flusher that claimed the shard: "HOST PID
  *                        NONCE", set with NX and a 60 s expiry
- *   dmd:{s0421}:cnt      HASH name -> points cached (ingest adds)
+ *   dmd:{s0421}:cnt      HASH name -> points written since the series was
+ *                        last frozen (ingest adds, freeze deletes)
  *   dmd:{s0421}:f:NAME   frozen copy of dmd:{s0421}:c:NAME being flushed
  *   dmd:{s0421}:fz       HASH name -> "SEQ CUTOFF" of each frozen copy
  *   dmd:{s0421}:seq      last flush sequence handed out in the shard
@@ -67,14 +68,14 @@ static const char freeze_script[] =
     "redis.call('HSET', KEYS[6], ARGV[2], m) "
     "return m";
 
-/* KEYS lock live frozen due cnt fz; ARGV owner name block count tmin */
+/* KEYS lock live frozen due cnt fz; ARGV owner name block count tmin.
+ * The kept points do not count again towards min-points. */
 static const char finish_script[] =
     "if redis.call('GET', KEYS[1]) ~= ARGV[1] then "
     "return redis.error_reply('DMDLOCK shard claim lost') end "
     "redis.call('PEXPIRE', KEYS[1], " CLAIM_MS ") "
     "if ARGV[3] ~= '' then "
     "redis.call('LPUSH', KEYS[2], ARGV[3]) "
-    "redis.call('HINCRBY', KEYS[5], ARGV[2], ARGV[4]) "
     "redis.call('ZADD', KEYS[4], 'LT', ARGV[5], ARGV[2]) end "
     "redis.call('DEL', KEYS[3]) "
     "redis.call('HDEL', KEYS[6], ARGV[2]) "
@@ -254,8 +255,9 @@ is_strings(const redisReply *r)
 
 /* The due series of one shard, from its replies (fz, cnt, due with
  * scores): first the resumed, then those whose oldest point is older than
- * max-age (or keep, if longer), or that cache min-points of which some
- * are older than keep. */
+ * keep + max-age, or that were written min-points points since their last
+ * flush of which some are older than keep.  So with --keep each flush
+ * moves about max-age or min-points worth of points, never a trickle. */
 static int
 shard_due(struct redis_cache *rc, uint32_t shard, redisReply **r,
     const struct dmd_flush_policy *p, dmd_due_cb *cb, void *arg)
@@ -267,7 +269,7 @@ shard_due(struct redis_cache *rc, uint32_t shard, redisReply **r,
 	int rv = 0;
 
 	keepcut = p->keep > 0 ? p->now - p->keep : INT64_MAX;
-	agecut = p->now - (p->keep > p->max_age ? p->keep : p->max_age);
+	agecut = p->now - p->keep - p->max_age;
 
 	if (!is_strings(r[0]) || !is_strings(r[1]) || !is_strings(r[2])) {
 		dmd_rc_seterr(rc, DMD_ERR_REPLY, "redis: %s",

@@ -9,7 +9,10 @@
  * chunks, so a reader merges overlapping chunks with the higher seq
  * winning.  This is the shape of a DynamoDB item (partition key = name,
  * sort key = first time and seq; at most a few KB; written 25 at a time)
- * and every backend keeps it:
+ * and every backend keeps it.  A writer never puts two chunks with the
+ * same (name, first, seq) but another last (a flush chunks the same
+ * points the same way), so a backend may keep last in its key too (the
+ * file backend does, to skip chunks by name): del takes all four.
  *
  *  - put stores chunks durably: after it returns 0 they survive a crash.
  *    Putting a chunk again under the same key replaces it (a retried
@@ -31,7 +34,7 @@
 #include "cache.h"
 
 /* One item of the table.  get fills data/len with bytes valid during the
- * callback; del needs only the key fields. */
+ * callback; del needs only name, first, last and seq. */
 struct dmd_chunk {
 	const char	*name;
 	int64_t		 first, last;	/* times of the first and last point */

@@ -14,8 +14,9 @@
  * literal ("web01.*.*") lists one directory, not every name; and 100,000
  * series make 256 directories of a few hundred entries, not one of
  * 100,000.  Names are checked by dmd_name_check() ([A-Za-z0-9._:-]);
- * a component that is empty or starts with '.' (".", "..") gets a '%' in
- * front, which no name holds, so no name escapes DIR or meets another.
+ * a leading '.' of a directory name becomes '%', which no name holds,
+ * and the empty HOST of a name starting with '.' is "%": so no name
+ * escapes DIR or meets another, and none grows past 255 bytes.
  * FIRST and LAST are decimal Unix seconds and SEQ 16 hex digits: a
  * reader skips chunks outside its range by name alone.
  *
@@ -104,24 +105,34 @@ account(struct file_table *ft, double t0, size_t ncmd)
 		ft->base.stats.max_seconds = dt;
 }
 
-/* A name component as a directory name: '%' in front of one that is
- * empty or starts with '.'. */
-static const char *
-escape(const char *c)
+/* A host or series name as a directory name: a leading '.' becomes '%',
+ * which no name holds, and the empty host (of names that start with '.')
+ * is "%".  One to one, never longer, never "." or "..". */
+static void
+dirname_of(char *out, const char *s, size_t len)
 {
-	return c[0] == '\0' || c[0] == '.' ? "%" : "";
+	memcpy(out, s, len);
+	out[len] = '\0';
+	if (len == 0) {
+		out[0] = '%';
+		out[1] = '\0';
+	} else if (out[0] == '.')
+		out[0] = '%';
 }
 
-/* DIR/HH/HOST of a first component of len bytes into out (PATH_MAX). */
-static void
+/* DIR/HH/HOST of a first component of len bytes into out (PATH_MAX).
+ * -1 for one no name can have. */
+static int
 host_dir(struct file_table *ft, const char *first, size_t len, char *out)
 {
-	char host[DMD_NAME_MAX + 1];
+	char host[DMD_NAME_MAX + 2];
 
-	memcpy(host, first, len);
-	host[len] = '\0';
-	fmt(out, PATH_MAX, "%s/%02x/%s%s", ft->dir,
-	    (unsigned)(dmd_name_hash(first, len) % DIRS), escape(host), host);
+	if (len > DMD_NAME_MAX || memchr(first, '.', len) != NULL)
+		return -1;
+	dirname_of(host, first, len);
+	fmt(out, PATH_MAX, "%s/%02x/%s", ft->dir,
+	    (unsigned)(dmd_name_hash(first, len) % DIRS), host);
+	return 0;
 }
 
 /* DIR/HH/HOST/NAME of a series into out (PATH_MAX bytes).  -1 for a name
@@ -129,7 +140,7 @@ host_dir(struct file_table *ft, const char *first, size_t len, char *out)
 static int
 series_dir(struct file_table *ft, const char *name, char *out)
 {
-	char why[DMD_REASON_MAX], host[PATH_MAX];
+	char why[DMD_REASON_MAX], host[PATH_MAX], dir[DMD_NAME_MAX + 2];
 	size_t len = strlen(name);
 
 	if (dmd_name_check(name, len, why) != 0) {
@@ -139,7 +150,8 @@ series_dir(struct file_table *ft, const char *name, char *out)
 		return -1;
 	}
 	host_dir(ft, name, dmd_name_first(name, len), host);
-	fmt(out, PATH_MAX, "%s/%s%s", host, escape(name), name);
+	dirname_of(dir, name, len);
+	fmt(out, PATH_MAX, "%s/%s", host, dir);
 	return 0;
 }
 
@@ -150,24 +162,49 @@ chunk_file(char *out, size_t outsz, const char *dir, const struct dmd_chunk *c)
 	    c->first, c->last, c->seq);
 }
 
-/* Parse FIRST_LAST_SEQ.  Returns 0, or -1 for anything else. */
+/* A canonical decimal: "0" or no leading zero, at most 19 digits. */
+static int
+parse_dec(const char *s, size_t len, int64_t *v)
+{
+	size_t i;
+
+	if (len == 0 || len > 19 || (s[0] == '0' && len > 1))
+		return -1;
+	*v = 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+/* Parse FIRST_LAST_SEQ exactly as chunk_file() writes it (SEQ 16 lower
+ * case hex digits).  Returns 0, or -1 for anything else. */
 static int
 parse_chunk_file(const char *s, struct dmd_chunk *c)
 {
-	char *e;
+	const char *u1 = strchr(s, '_'), *u2;
+	size_t i;
+	int x;
 
-	if (*s < '0' || *s > '9')
+	if (u1 == NULL || (u2 = strchr(u1 + 1, '_')) == NULL ||
+	    strlen(u2 + 1) != 16 ||
+	    parse_dec(s, (size_t)(u1 - s), &c->first) != 0 ||
+	    parse_dec(u1 + 1, (size_t)(u2 - u1 - 1), &c->last) != 0 ||
+	    c->last < c->first)
 		return -1;
-	errno = 0;
-	c->first = strtoll(s, &e, 10);
-	if (errno != 0 || *e != '_' || e[1] < '0' || e[1] > '9')
-		return -1;
-	c->last = strtoll(e + 1, &e, 10);
-	if (errno != 0 || *e != '_' || strlen(e + 1) != 16)
-		return -1;
-	c->seq = strtoull(e + 1, &e, 16);
-	if (errno != 0 || *e != '\0' || c->last < c->first)
-		return -1;
+	c->seq = 0;
+	for (i = 1; i <= 16; i++) {
+		x = u2[i];
+		if (x >= '0' && x <= '9')
+			x -= '0';
+		else if (x >= 'a' && x <= 'f')
+			x -= 'a' - 10;
+		else
+			return -1;
+		c->seq = c->seq << 4 | (uint64_t)x;
+	}
 	return 0;
 }
 
@@ -392,7 +429,9 @@ file_put(struct dmd_table *t, const struct dmd_chunk *c, size_t n)
 			goto fail;
 		fmt(path, sizeof(path), "%s/tmp/%s.%ld.%lu", ft->dir,
 		    dmd_hostname(), (long)getpid(), ft->tmpseq++);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		/* no O_EXCL: a file of this name can only be left by an
+		 * earlier process that had our PID */
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 		if (fd == -1) {
 			seterr(ft, "cannot create", path);
 			goto fail;
@@ -544,9 +583,8 @@ done:
 static int
 names_in(struct file_table *ft, const char *path, dmd_name_cb *cb, void *arg)
 {
-	char why[DMD_REASON_MAX];
+	char why[DMD_REASON_MAX], name[DMD_NAME_MAX + 2];
 	struct dirent *de;
-	const char *name;
 	DIR *d;
 	int rv = 0;
 
@@ -554,11 +592,11 @@ names_in(struct file_table *ft, const char *path, dmd_name_cb *cb, void *arg)
 		return errno == ENOENT || errno == ENOTDIR ? 0 :
 		    seterr(ft, "cannot open", path);
 	while (rv == 0 && (de = readdir(d)) != NULL) {
-		name = de->d_name;
-		if (name[0] == '%')
-			name++;
-		else if (name[0] == '.')
+		if (de->d_name[0] == '.')
 			continue;	/* ".", "..", not ours */
+		snprintf(name, sizeof(name), "%s", de->d_name);
+		if (name[0] == '%')
+			name[0] = '.';
 		if (dmd_name_check(name, strlen(name), why) != 0)
 			continue;
 		if (cb(arg, name, strlen(name)) != 0)
@@ -581,7 +619,8 @@ file_names(struct dmd_table *t, const char *first, size_t firstlen,
 	double t0 = dmd_mono_seconds();
 
 	if (first != NULL) {
-		host_dir(ft, first, firstlen, host);
+		if (host_dir(ft, first, firstlen, host) != 0)
+			return 0;	/* no name has that first component */
 		rv = names_in(ft, host, cb, arg);
 		account(ft, t0, 1);
 		return rv < 0 ? -1 : 0;

@@ -435,6 +435,31 @@ check_answer() {
 	check_answer keep "$T/in"
 }
 
+@test "--keep moves points in batches: no trickle of one point per run" {
+	now=$(date +%s)
+	# 8h10m of one point a minute, oldest first
+	for i in $(seq 490 -1 1); do
+		echo "trickle.a $i $((now - 60 * i))"
+	done >"$T/in"
+	dmd-ingest "$T/in"
+
+	# keep 7h, max-age 1h: the oldest point is older than 8h, so the
+	# 70 minutes older than 7h go
+	run --separate-stderr dmd-flush -S -n 100000 -a 1h -k 7h
+	assert_success
+	echo "$output" >"$T/stats"
+	[ "$(dmd_stat "$T/stats" flush.series)" = 1 ]
+	moved=$(dmd_stat "$T/stats" flush.points)
+	[ "$moved" -ge 69 ] && [ "$moved" -le 71 ]
+	# right after, the oldest cached point is only 7h old: not due by
+	# age, and the kept points do not count again towards -n
+	run --separate-stderr dmd-flush -S -n 400 -a 1h -k 7h
+	assert_success
+	echo "$output" >"$T/stats"
+	[ "$(dmd_stat "$T/stats" flush.series)" = 0 ]
+	check_answer trickle "$T/in"
+}
+
 @test "--limit N moves at most N series per run" {
 	dmd_points lim 10 0 3 >"$T/in"
 	dmd-ingest "$T/in"
