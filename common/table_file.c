@@ -35,6 +35,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,6 +53,8 @@
 #include "xmalloc.h"
 
 #define DIRS		256
+#define PUT_THREADS	4	/* threads of a put, at most */
+#define PUT_PER_THREAD	64	/* chunks that pay for a thread */
 #define MARKER		"dmd-table"
 #define MARKER_TEXT	"diamond table, file layout 1\n"
 
@@ -66,6 +69,8 @@ struct file_table {
 	size_t		 tmpcap;
 	char		**dirs;		/* directories a put touched */
 	size_t		 ndirs, dircap;
+	pthread_mutex_t	 mu;		/* of a put's threads */
+	int		 put_failed;
 };
 
 /* snprintf that truncates quietly: every path here is bounded by the
@@ -237,17 +242,28 @@ mkdir_p1(struct file_table *ft, const char *path, int *made)
 	return seterr(ft, "cannot create", path);
 }
 
+/* Note a directory whose entries changed, to be synced (put threads
+ * call this at once).  On Linux syncfs(2) covers them all. */
 static void
 note_dir(struct file_table *ft, const char *dir)
 {
+#ifdef __linux__
+	(void)ft;
+	(void)dir;
+#else
 	size_t i;
 
+	pthread_mutex_lock(&ft->mu);
 	for (i = ft->ndirs; i-- > 0; )
 		if (strcmp(ft->dirs[i], dir) == 0)
-			return;
-	ft->dirs = xgrow(ft->dirs, &ft->dircap, ft->ndirs + 1,
-	    sizeof(*ft->dirs));
-	ft->dirs[ft->ndirs++] = xstrdup(dir);
+			break;
+	if (i == (size_t)-1) {
+		ft->dirs = xgrow(ft->dirs, &ft->dircap, ft->ndirs + 1,
+		    sizeof(*ft->dirs));
+		ft->dirs[ft->ndirs++] = xstrdup(dir);
+	}
+	pthread_mutex_unlock(&ft->mu);
+#endif
 }
 
 static void
@@ -408,60 +424,141 @@ sync_batch(struct file_table *ft, size_t ntmp, int files)
 #endif
 }
 
+/* One thread's share of a put: write its chunks to their temp files
+ * (phase 0), or rename them into place (phase 1). */
+struct put_job {
+	struct file_table *ft;
+	const struct dmd_chunk *c;
+	size_t		 lo, hi;
+	int		 phase;
+	int		 failed;
+};
+
+static void
+put_fail(struct put_job *j, const char *what, const char *path)
+{
+	int e = errno;
+
+	pthread_mutex_lock(&j->ft->mu);
+	if (!j->ft->put_failed) {
+		errno = e;
+		seterr(j->ft, what, path);
+	}
+	j->ft->put_failed = 1;
+	pthread_mutex_unlock(&j->ft->mu);
+	j->failed = 1;
+}
+
+static void *
+put_worker(void *arg)
+{
+	struct put_job *j = arg;
+	struct file_table *ft = j->ft;
+	char dir[PATH_MAX], path[PATH_MAX];
+	size_t i;
+	int fd;
+
+	for (i = j->lo; i < j->hi && !ft->put_failed; i++) {
+		if (j->phase == 0) {
+			/* no O_EXCL: a file of this name can only be left
+			 * by an earlier process that had our PID */
+			fd = open(ft->tmps[i], O_WRONLY | O_CREAT | O_TRUNC |
+			    O_CLOEXEC, 0666);
+			if (fd == -1) {
+				put_fail(j, "cannot create", ft->tmps[i]);
+				break;
+			}
+			if (write_all(fd, j->c[i].data, j->c[i].len) != 0 ||
+			    close(fd) != 0) {
+				put_fail(j, "cannot write", ft->tmps[i]);
+				break;
+			}
+			continue;
+		}
+		series_dir(ft, j->c[i].name, dir);
+		if (make_dirs(ft, dir) != 0) {
+			put_fail(j, "cannot create", dir);
+			break;
+		}
+		note_dir(ft, dir);
+		chunk_file(path, sizeof(path), dir, &j->c[i]);
+		if (rename(ft->tmps[i], path) != 0) {
+			put_fail(j, "cannot rename to", path);
+			break;
+		}
+		free(ft->tmps[i]);
+		ft->tmps[i] = NULL;
+	}
+	return NULL;
+}
+
+/* Run a phase of a put over n chunks, in up to PUT_THREADS threads:
+ * creating files costs more kernel time than anything else here. */
+static int
+put_phase(struct file_table *ft, const struct dmd_chunk *c, size_t n,
+    int phase)
+{
+	struct put_job jobs[PUT_THREADS];
+	pthread_t tid[PUT_THREADS];
+	size_t per;
+	int k, nt, started = 0, rv = 0;
+
+	nt = (int)((n + PUT_PER_THREAD - 1) / PUT_PER_THREAD);
+	if (nt > PUT_THREADS)
+		nt = PUT_THREADS;
+	per = (n + nt - 1) / nt;
+	for (k = 0; k < nt; k++) {
+		jobs[k].ft = ft;
+		jobs[k].c = c;
+		jobs[k].lo = (size_t)k * per < n ? (size_t)k * per : n;
+		jobs[k].hi = jobs[k].lo + per < n ? jobs[k].lo + per : n;
+		jobs[k].phase = phase;
+		jobs[k].failed = 0;
+	}
+	for (k = 1; k < nt; k++) {
+		if (pthread_create(&tid[k], NULL, put_worker, &jobs[k]) != 0)
+			break;
+		started++;
+	}
+	/* what no thread took, this one does */
+	if (started < nt - 1)
+		jobs[0].hi = jobs[started].hi;
+	put_worker(&jobs[0]);
+	for (k = 1; k <= started; k++)
+		pthread_join(tid[k], NULL);
+	for (k = 0; k <= started; k++)
+		rv |= jobs[k].failed;
+	return rv ? -1 : 0;
+}
+
 static int
 file_put(struct dmd_table *t, const struct dmd_chunk *c, size_t n)
 {
 	struct file_table *ft = (struct file_table *)t;
 	char dir[PATH_MAX], path[PATH_MAX];
 	size_t i, ntmp = 0;
-	int fd, rv = -1;
+	int rv = -1;
 	double t0 = dmd_mono_seconds();
 
 	if (n == 0)
 		return 0;
+	for (i = 0; i < n; i++)		/* every name, before any write */
+		if (series_dir(ft, c[i].name, dir) != 0)
+			return -1;
 	if (make_ready(ft) != 0)
 		return -1;
 	ft->tmps = xgrow(ft->tmps, &ft->tmpcap, n, sizeof(*ft->tmps));
 	clear_dirs(ft);
-
+	ft->put_failed = 0;
 	for (i = 0; i < n; i++) {
-		if (series_dir(ft, c[i].name, dir) != 0)
-			goto fail;
 		fmt(path, sizeof(path), "%s/tmp/%s.%ld.%lu", ft->dir,
 		    dmd_hostname(), (long)getpid(), ft->tmpseq++);
-		/* no O_EXCL: a file of this name can only be left by an
-		 * earlier process that had our PID */
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (fd == -1) {
-			seterr(ft, "cannot create", path);
-			goto fail;
-		}
-		ft->tmps[ntmp++] = xstrdup(path);
-		if (write_all(fd, c[i].data, c[i].len) != 0) {
-			seterr(ft, "cannot write", path);
-			close(fd);
-			goto fail;
-		}
-		if (close(fd) != 0) {
-			seterr(ft, "cannot write", path);
-			goto fail;
-		}
+		ft->tmps[i] = xstrdup(path);
 	}
-	if (sync_batch(ft, ntmp, 1) != 0)
+	ntmp = n;
+	if (put_phase(ft, c, n, 0) != 0 || sync_batch(ft, ntmp, 1) != 0 ||
+	    put_phase(ft, c, n, 1) != 0)
 		goto fail;
-	for (i = 0; i < n; i++) {
-		series_dir(ft, c[i].name, dir);
-		if (make_dirs(ft, dir) != 0)
-			goto fail;
-		note_dir(ft, dir);
-		chunk_file(path, sizeof(path), dir, &c[i]);
-		if (rename(ft->tmps[i], path) != 0) {
-			seterr(ft, "cannot rename to", path);
-			goto fail;
-		}
-		free(ft->tmps[i]);
-		ft->tmps[i] = NULL;
-	}
 	ntmp = 0;
 	if (sync_batch(ft, 0, 0) != 0)
 		goto fail;
@@ -655,6 +752,7 @@ file_close(struct dmd_table *t)
 	free(ft->dirs);
 	free(ft->tmps);
 	free(ft->buf);
+	pthread_mutex_destroy(&ft->mu);
 	free(ft);
 }
 
@@ -674,6 +772,7 @@ dmd_table_file_open(const struct dmd_url *u, char *err, size_t errlen)
 	}
 	ft = xcalloc(1, sizeof(*ft));
 	ft->base.ops = &file_ops;
+	pthread_mutex_init(&ft->mu, NULL);
 	/* file:///abs/dir, or file://rel/dir relative to the working dir */
 	n = snprintf(ft->dir, sizeof(ft->dir), "%s%s", u->host, u->path);
 	while (n > 1 && ft->dir[n - 1] == '/')
