@@ -97,7 +97,8 @@ dmd_block_decode(const char *blk, size_t len, int64_t from, int64_t until,
 	}
 	if (len < 1 || blk[0] != DMD_BLOCK_RAW || (len - 1) % 16 != 0)
 		return -1;
-	cnt = (len - 1) / 16;
+	if ((cnt = (len - 1) / 16) == 0)
+		return 0;
 	*out = xgrow(*out, cap, *n + cnt, sizeof(**out));
 	s = *out + *n;
 	for (i = 0; i < cnt; i++) {

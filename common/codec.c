@@ -381,6 +381,14 @@ vm_map(int c, int64_t a, int64_t d, int64_t pd, int64_t mind, int64_t mina)
 	}
 }
 
+/* a - b, wrapping: any two times, even INT64_MIN and INT64_MAX, have a
+ * difference the decoder's unsigned sums undo exactly. */
+static int64_t
+tdiff(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+
 size_t
 dmd_codec_bound(size_t n)
 {
@@ -397,7 +405,7 @@ dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
 	size_t h = 0, i, j;
 	int64_t base = 0;
 	int regular = 1, scale, vmode;
-	int64_t iv = n > 1 ? s[1].time - s[0].time : 0;
+	int64_t iv = n > 1 ? tdiff(s[1].time, s[0].time) : 0;
 
 	out[h++] = DMD_CODEC_MAGIC;
 	out[h++] = DMD_CODEC_VERSION;
@@ -405,7 +413,7 @@ dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
 	h += put_varint(out + h, zigzag(s[0].time));
 	h += put_varint(out + h, zigzag(s[n - 1].time));
 	for (i = 2; i < n && regular; i++)
-		if (s[i].time - s[i - 1].time != iv)
+		if (tdiff(s[i].time, s[i - 1].time) != iv)
 			regular = 0;
 	scale = decimal_scale(s, n);
 	out[h++] = (unsigned char)(regular ? 0 : 1);
@@ -468,9 +476,10 @@ dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
 			size_t m = n - i < BLOCK ? n - i : BLOCK;
 
 			for (j = 0; j < m; j++) {
-				int64_t d = s[i + j].time - s[i + j - 1].time;
+				int64_t d = tdiff(s[i + j].time,
+				    s[i + j - 1].time);
 
-				tmp[j] = zigzag(d - pd);
+				tmp[j] = zigzag(tdiff(d, pd));
 				pd = d;
 			}
 			packed_write(&w, tmp, m);
