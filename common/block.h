@@ -8,7 +8,7 @@
  *   'Z'  a chunk of the codec (codec.h), whose magic is the type byte
  *   'R'  raw: 16-byte records, each a little-endian int64 time and the
  *        little-endian bits of an IEEE-754 double; written only when it
- *        is smaller than the chunk (one or two points of noisy floats)
+ *        is smaller than the chunk (typically a single point)
  *
  * Decoders accept both, and blocks of both types mix in one series.
  */

@@ -2,7 +2,8 @@
  * codec.h - compressed chunks of one series.
  *
  * A chunk holds the points of one series, sorted by time with unique
- * times, and decodes to exactly the same times and value bits.  Layout
+ * times (any int64 times), and decodes to exactly the same times and
+ * value bits (any bits: NaN and infinities take the float mode).  Layout
  * (all integers LEB128 varints, signed ones zigzag'd):
  *
  *   'Z' version(2)  count  first_time  last_time
