@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "agg.h"
+#include "aread.h"
 #include "cache.h"
 #include "clock.h"
 #include "fetch.h"
@@ -34,14 +35,18 @@
 
 #define READ_GROUP	256	/* series per group read */
 #define DEFAULT_TABLE	"file:///var/lib/dmd/table"
+#define DEFAULT_ARCHIVE	"file:///var/lib/dmd/archive"
 
 static const char synopsis[] =
-    "usage: dmd-query [-hSV] [-a agg] [-c url] [-f time] [-j threads]\n"
-    "                 [-o format] [-s step] [-t url] [-u time]\n"
-    "                 [pattern ... | -]\n";
+    "usage: dmd-query [-ehNSV] [-A url] [-a agg] [-c url] [-f time]\n"
+    "                 [-j threads] [-o format] [-s step] [-t url]\n"
+    "                 [-u time] [pattern ... | -]\n";
 
 static const struct option longopts[] = {
 	{ "agg",	required_argument,	NULL, 'a' },
+	{ "all-tiers",	no_argument,		NULL, 'N' },
+	{ "archive",	required_argument,	NULL, 'A' },
+	{ "explain",	no_argument,		NULL, 'e' },
 	{ "cache",	required_argument,	NULL, 'c' },
 	{ "from",	required_argument,	NULL, 'f' },
 	{ "help",	no_argument,		NULL, 'h' },
@@ -69,6 +74,8 @@ struct query {
 	size_t		 capds;
 	struct dmd_output out;
 	uint64_t	 points, series, queries;
+	int64_t		 horizon;	/* of the archive */
+	int		 has_horizon, all_tiers;
 	int		 outerr;	/* writing stdout failed */
 	int		 epipe;		/* ... because the reader left */
 };
@@ -197,12 +204,6 @@ on_series(void *arg, const char *name, const struct dmd_sample *s, size_t n)
 	struct query *q = arg;
 	size_t i, len = strlen(name);
 
-	if (q->step > 0) {
-		q->ds = xgrow(q->ds, &q->capds, n, sizeof(*q->ds));
-		memcpy(q->ds, s, n * sizeof(*s));
-		n = dmd_downsample(q->ds, n, q->step, q->agg);
-		s = q->ds;
-	}
 	q->series++;
 	for (i = 0; i < n; i++)
 		if (dmd_output_point(&q->out, name, len, s[i].time,
@@ -224,6 +225,10 @@ answer(struct query *q, int64_t from, int64_t until)
 
 	q->queries++;
 	uniq(q->names, &q->nnames);
+	/* below the archive's horizon the cache holds nothing of the range
+	 * that a flush has not already put in the table (man dmd-query) */
+	q->fetch.skip_cache = q->has_horizon && !q->all_tiers &&
+	    until < q->horizon;
 	for (i = 0; i < q->nnames && !q->outerr && rv == 0; i += n) {
 		n = q->nnames - i < READ_GROUP ? q->nnames - i : READ_GROUP;
 		if (dmd_fetch_read(&q->fetch, (const char *const *)q->names + i,
@@ -336,12 +341,13 @@ main(int argc, char *argv[])
 	struct dmd_cache *cache;
 	struct dmd_stats st;
 	enum dmd_output_format ofmt = DMD_OUT_NDJSON;
-	const char *cache_url, *table_url, *from_s = "-1h", *until_s = "now";
+	const char *cache_url, *table_url, *archive_url, *from_s = "-1h";
+	const char *until_s = "now";
 	const char *errstr;
 	char errbuf[DMD_ERRSTR_MAX];
 	int64_t now = dmd_wall_seconds(), from, until, threads = 4;
 	size_t i;
-	int ch, stats = 0, status = DMD_EXIT_OK, rc;
+	int ch, stats = 0, status = DMD_EXIT_OK, rc, explain = 0;
 	double t0 = dmd_mono_seconds();
 
 	dmd_prog_init();
@@ -350,10 +356,21 @@ main(int argc, char *argv[])
 	/* set but empty: no table (dmd_env() would take the default) */
 	if ((table_url = getenv("DMD_TABLE")) == NULL)
 		table_url = DEFAULT_TABLE;
+	if ((archive_url = getenv("DMD_ARCHIVE")) == NULL)
+		archive_url = DEFAULT_ARCHIVE;
 
-	while ((ch = getopt_long(argc, argv, "a:c:f:hj:o:s:St:u:V", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "A:a:c:ef:hj:No:s:St:u:V",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'A':
+			archive_url = optarg;
+			break;
+		case 'e':
+			explain = 1;
+			break;
+		case 'N':
+			q.all_tiers = 1;
+			break;
 		case 'a':
 			if (dmd_agg_parse(optarg, &q.agg) != 0)
 				errx(DMD_EXIT_USAGE, "unknown aggregate \"%s\" "
@@ -422,9 +439,16 @@ main(int argc, char *argv[])
 			    "give it alone");
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)
 		errx(DMD_EXIT_USAGE, "cache \"%s\": %s", cache_url, errbuf);
-	if (dmd_fetch_init(&q.fetch, cache, *table_url ? table_url : NULL,
-	    (int)threads, errbuf, sizeof(errbuf)) != 0)
-		errx(DMD_EXIT_USAGE, "table \"%s\": %s", table_url, errbuf);
+	if ((rc = dmd_fetch_init(&q.fetch, cache, *table_url ? table_url :
+	    NULL, *archive_url ? archive_url : NULL, (int)threads, errbuf,
+	    sizeof(errbuf))) != 0)
+		errx(DMD_EXIT_USAGE, "%s \"%s\": %s", rc == -1 ? "table" :
+		    "archive", rc == -1 ? table_url : archive_url, errbuf);
+	dmd_fetch_set_step(&q.fetch, q.step, (int)q.agg);
+	q.fetch.explain = explain;
+	if (q.fetch.archives[0] != NULL)
+		q.has_horizon = dmd_aread_horizon(q.fetch.archives[0],
+		    &q.horizon) == 0;
 
 	/* big writes; stdin queries flush after each answer */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -458,6 +482,7 @@ main(int argc, char *argv[])
 		dmd_stats_set(&st, "points", (double)q.points);
 		dmd_stats_backend(&st, "cache", &cache->stats);
 		dmd_stats_backend(&st, "table", &q.fetch.table_stats);
+		dmd_stats_backend(&st, "archive", &q.fetch.archive_stats);
 		dmd_stats_set(&st, "seconds", dmd_mono_seconds() - t0);
 		dmd_stats_write(&st, stdout, dmd_wall_seconds());
 	}

@@ -28,7 +28,8 @@ enum dmd_err {
 	DMD_ERR_IO,		/* cannot reach the backend, or it broke off */
 	DMD_ERR_REPLY,		/* the backend refused or answered nonsense */
 	DMD_ERR_DATA,		/* stored data is corrupt */
-	DMD_ERR_CONFIG		/* bad URL or setting */
+	DMD_ERR_CONFIG,		/* bad URL or setting */
+	DMD_ERR_GONE		/* the object or item asked for is gone */
 };
 
 #define DMD_ERRSTR_MAX	256

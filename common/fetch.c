@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agg.h"
+#include "aread.h"
 #include "block.h"
+#include "clock.h"
 #include "fetch.h"
+#include "rollup.h"
 #include "xmalloc.h"
 
 #define SERIES_PER_THREAD	16
@@ -28,13 +32,21 @@ struct dmd_fetch_series {
 	size_t		 nrefs, caprefs;
 	unsigned char	*data;		/* chunk bytes */
 	size_t		 datalen, datacap;
-	int		 failed;	/* 1 table, 2 corrupt chunk */
+	struct dmd_sample *as;		/* archive points */
+	size_t		 an, acap;
+	struct dmd_rollup *ru;		/* archive rollup buckets */
+	size_t		 nru, capru;
+	struct dmd_rollup *bk;		/* buckets of the points */
+	size_t		 capbk;
+	struct dmd_text	 ex;		/* --explain lines */
+	int		 failed;	/* 1 table, 2 corrupt chunk, 3 archive */
 	char		 errstr[DMD_ERRSTR_MAX];
 };
 
 struct job {
 	struct dmd_fetch *f;
 	struct dmd_table *table;
+	struct dmd_aread *aread;
 	size_t		 n;
 	size_t		*next;		/* shared, atomic */
 	int64_t		 from, until;
@@ -42,7 +54,8 @@ struct job {
 
 int
 dmd_fetch_init(struct dmd_fetch *f, struct dmd_cache *c,
-    const char *table_url, int threads, char *err, size_t errlen)
+    const char *table_url, const char *archive_url, int threads, char *err,
+    size_t errlen)
 {
 	int i;
 
@@ -53,15 +66,29 @@ dmd_fetch_init(struct dmd_fetch *f, struct dmd_cache *c,
 	if (threads > DMD_FETCH_THREADS)
 		threads = DMD_FETCH_THREADS;
 	f->nthreads = threads;
-	if (table_url == NULL)
-		return 0;
-	for (i = 0; i < threads; i++)
-		if ((f->tables[i] = dmd_table_open(table_url, err,
-		    errlen)) == NULL) {
+	for (i = 0; i < threads; i++) {
+		if (table_url != NULL && (f->tables[i] = dmd_table_open(
+		    table_url, err, errlen)) == NULL) {
 			dmd_fetch_release(f);
 			return -1;
 		}
+		if (archive_url != NULL && (f->archives[i] = dmd_archive_open(
+		    archive_url, err, errlen)) == NULL) {
+			snprintf(f->errstr, sizeof(f->errstr), "archive");
+			dmd_fetch_release(f);
+			return -2;
+		}
+		if (archive_url != NULL)
+			f->areads[i] = dmd_aread_new(f->archives[i]);
+	}
 	return 0;
+}
+
+void
+dmd_fetch_set_step(struct dmd_fetch *f, int64_t step, int agg)
+{
+	f->step = step;
+	f->agg = agg;
 }
 
 static int
@@ -131,14 +158,75 @@ cmpref(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-/* Read one series from the table and merge it with its cache points. */
-static void
-read_series(struct dmd_table *t, struct dmd_fetch_series *fs, int64_t from,
-    int64_t until)
+static int
+bucketable(int agg)
 {
-	size_t i;
+	return agg == DMD_AGG_AVG || agg == DMD_AGG_MIN ||
+	    agg == DMD_AGG_MAX || agg == DMD_AGG_SUM || agg == DMD_AGG_COUNT;
+}
 
-	fs->n = fs->nrefs = fs->datalen = 0;
+static double
+agg_value(const struct dmd_rollup *b, int agg)
+{
+	switch (agg) {
+	case DMD_AGG_MIN:
+		return b->min;
+	case DMD_AGG_MAX:
+		return b->max;
+	case DMD_AGG_SUM:
+		return b->sum + b->comp;
+	case DMD_AGG_COUNT:
+		return (double)b->count;
+	default:
+		return (b->sum + b->comp) / (double)b->count;
+	}
+}
+
+/* Downsample fs->s into buckets of step: points and stored rollups, the
+ * two of disjoint periods, merged bucket by bucket. */
+static void
+downsample(struct dmd_fetch *f, struct dmd_fetch_series *fs)
+{
+	size_t nb, nr, i, j, o;
+
+	if (!bucketable(f->agg)) {
+		fs->n = dmd_downsample(fs->s, fs->n, f->step,
+		    (enum dmd_agg)f->agg);
+		return;
+	}
+	fs->bk = xgrow(fs->bk, &fs->capbk, fs->n + 1, sizeof(*fs->bk));
+	nb = dmd_rollup_make(fs->s, fs->n, f->step, fs->bk);
+	nr = fs->nru > 0 ? dmd_rollup_fold(fs->ru, fs->nru, f->step) : 0;
+	fs->s = xgrow(fs->s, &fs->cap, nb + nr + 1, sizeof(*fs->s));
+	for (i = j = o = 0; i < nb || j < nr; o++) {
+		struct dmd_rollup b;
+
+		if (j == nr || (i < nb && fs->bk[i].t < fs->ru[j].t))
+			b = fs->bk[i++];
+		else if (i == nb || fs->ru[j].t < fs->bk[i].t)
+			b = fs->ru[j++];
+		else {
+			b = fs->bk[i++];
+			dmd_rollup_merge(&b, &fs->ru[j++]);
+		}
+		fs->s[o].time = b.t;
+		fs->s[o].value = agg_value(&b, f->agg);
+	}
+	fs->n = o;
+}
+
+/* Read one series from the table, then the archive, and merge them with
+ * its cache points: the newest write wins. */
+static void
+read_series(struct dmd_fetch *f, struct dmd_table *t, struct dmd_aread *ar,
+    struct dmd_fetch_series *fs, int64_t from, int64_t until)
+{
+	struct dmd_sample *sw;
+	size_t i, sz;
+	double t0 = dmd_mono_seconds();
+
+	fs->n = fs->nrefs = fs->datalen = fs->an = fs->nru = 0;
+	fs->ex.len = 0;
 	if (t != NULL) {
 		if (dmd_table_get(t, fs->name, from, until, on_chunk, fs)
 		    != 0) {
@@ -159,6 +247,10 @@ read_series(struct dmd_table *t, struct dmd_fetch_series *fs, int64_t from,
 				    fs->name);
 				return;
 			}
+		if (f->explain)
+			dmd_text_printf(&fs->ex, "table: %s: %zu chunks, %zu "
+			    "bytes, %.3f ms\n", fs->name, fs->nrefs,
+			    fs->datalen, (dmd_mono_seconds() - t0) * 1e3);
 	}
 	if (fs->cn > 0) {
 		fs->s = xgrow(fs->s, &fs->cap, fs->n + fs->cn, sizeof(*fs->s));
@@ -167,6 +259,33 @@ read_series(struct dmd_table *t, struct dmd_fetch_series *fs, int64_t from,
 	}
 	if (fs->nrefs > 0)
 		fs->n = dmd_samples_resolve(fs->s, fs->n);
+	/* the archive, after the table (see fetch.h); periods that newer
+	 * points touch are read as points, the others may be rollups */
+	if (ar != NULL && dmd_aread_series(ar, fs->name, from, until,
+	    f->step > 0 && bucketable(f->agg) ? f->step : 0, fs->s, fs->n,
+	    &fs->as, &fs->an, &fs->acap, &fs->ru, &fs->nru, &fs->capru,
+	    f->explain ? &fs->ex : NULL, fs->errstr,
+	    sizeof(fs->errstr)) != 0) {
+		fs->failed = 3;
+		return;
+	}
+	if (fs->an > 0) {
+		/* archived points are older than anything in the table */
+		fs->as = xgrow(fs->as, &fs->acap, fs->an + fs->n,
+		    sizeof(*fs->as));
+		memcpy(fs->as + fs->an, fs->s, fs->n * sizeof(*fs->s));
+		fs->an += fs->n;
+		fs->an = dmd_samples_resolve(fs->as, fs->an);
+		sw = fs->s;
+		fs->s = fs->as;
+		fs->as = sw;
+		sz = fs->cap;
+		fs->cap = fs->acap;
+		fs->acap = sz;
+		fs->n = fs->an;
+	}
+	if (f->step > 0 && (fs->n > 0 || fs->nru > 0))
+		downsample(f, fs);
 }
 
 static void *
@@ -176,7 +295,8 @@ worker(void *arg)
 	size_t i;
 
 	while ((i = __atomic_fetch_add(j->next, 1, __ATOMIC_RELAXED)) < j->n)
-		read_series(j->table, &j->f->series[i], j->from, j->until);
+		read_series(j->f, j->table, j->aread, &j->f->series[i],
+		    j->from, j->until);
 	return NULL;
 }
 
@@ -188,6 +308,7 @@ dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
 	pthread_t tid[DMD_FETCH_THREADS];
 	size_t i, next = 0, old = f->capseries;
 	int k, nt, started = 0, rv = 0;
+	double t0;
 
 	if (n == 0)
 		return 0;
@@ -202,8 +323,15 @@ dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
 		f->series[i].cn = 0;
 		f->series[i].failed = 0;
 	}
-	if (dmd_cache_read(f->cache, names, n, from, until, on_cache, f) != 0)
+	t0 = dmd_mono_seconds();
+	if (!f->skip_cache && dmd_cache_read(f->cache, names, n, from, until,
+	    on_cache, f) != 0)
 		return fail(f, "cache", f->cache->errstr);
+	if (f->explain)
+		fprintf(stderr, f->skip_cache ? "cache: not read: the range "
+		    "is older than the archive's horizon\n" : "cache: %zu "
+		    "series in one round trip, %.3f ms\n", n,
+		    (dmd_mono_seconds() - t0) * 1e3);
 
 	/* a thread costs about what reading a few series from a local
 	 * table does: one per SERIES_PER_THREAD series at most */
@@ -213,6 +341,7 @@ dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
 	for (k = 0; k < nt; k++) {
 		jobs[k].f = f;
 		jobs[k].table = f->tables[k];
+		jobs[k].aread = f->areads[k];
 		jobs[k].n = n;
 		jobs[k].next = &next;
 		jobs[k].from = from;
@@ -230,6 +359,16 @@ dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
 	for (k = 0; k < nt; k++) {
 		struct dmd_cache_stats *s;
 
+		if (f->archives[k] != NULL) {
+			s = &f->archives[k]->stats;
+			f->archive_stats.requests += s->requests;
+			f->archive_stats.commands += s->commands;
+			f->archive_stats.errors += s->errors;
+			f->archive_stats.seconds += s->seconds;
+			if (s->max_seconds > f->archive_stats.max_seconds)
+				f->archive_stats.max_seconds = s->max_seconds;
+			memset(s, 0, sizeof(*s));
+		}
 		if (f->tables[k] == NULL)
 			continue;
 		s = &f->tables[k]->stats;
@@ -245,8 +384,11 @@ dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
 	for (i = 0; i < n && rv == 0; i++) {
 		struct dmd_fetch_series *fs = &f->series[i];
 
+		if (f->explain && fs->ex.len > 0)
+			fwrite(fs->ex.p, 1, fs->ex.len, stderr);
 		if (fs->failed)
-			return fail(f, "table", fs->errstr);
+			return fail(f, fs->failed == 3 ? "archive" : "table",
+			    fs->errstr);
 		if (fs->n > 0 && cb(arg, names[i], fs->s, fs->n) != 0)
 			rv = 1;
 	}
@@ -259,13 +401,20 @@ dmd_fetch_release(struct dmd_fetch *f)
 	size_t i;
 	int k;
 
-	for (k = 0; k < DMD_FETCH_THREADS; k++)
+	for (k = 0; k < DMD_FETCH_THREADS; k++) {
 		dmd_table_close(f->tables[k]);
+		dmd_aread_free(f->areads[k]);
+		dmd_archive_close(f->archives[k]);
+	}
 	for (i = 0; i < f->capseries; i++) {
 		free(f->series[i].s);
 		free(f->series[i].cs);
 		free(f->series[i].refs);
 		free(f->series[i].data);
+		free(f->series[i].as);
+		free(f->series[i].ru);
+		free(f->series[i].bk);
+		free(f->series[i].ex.p);
 	}
 	free(f->series);
 	memset(f, 0, sizeof(*f));

@@ -9,9 +9,12 @@
  * the time the table is read.  The other order could miss points that
  * move in between.
  *
- * Merging keeps one point per time, the newest write winning: table
- * chunks in flush order (their seq), then the cache's frozen points, then
- * its live ones.
+ * The archive is read after the table, for the same reason: dmd-archive
+ * writes its object before it deletes the chunks.
+ *
+ * Merging keeps one point per time, the newest write winning: archived
+ * points, then table chunks in flush order (their seq), then the cache's
+ * frozen points, then its live ones.
  */
 #ifndef DMD_FETCH_H
 #define DMD_FETCH_H
@@ -19,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "archive.h"
 #include "cache.h"
 #include "table.h"
 
@@ -30,18 +34,32 @@ struct dmd_fetch {
 	struct dmd_cache *cache;
 	struct dmd_table *tables[DMD_FETCH_THREADS];	/* NULL: no table */
 	int		 nthreads;
+	struct dmd_archive *archives[DMD_FETCH_THREADS];	/* NULL: none */
+	struct dmd_aread *areads[DMD_FETCH_THREADS];
 	struct dmd_cache_stats table_stats;	/* summed over handles */
+	struct dmd_cache_stats archive_stats;
+	int64_t		 step;		/* downsample to it, 0: no */
+	int		 agg;		/* enum dmd_agg */
+	int		 explain;	/* say what was read, on stderr */
+	int		 skip_cache;	/* the range is all archived */
 	struct dmd_fetch_series *series;
 	size_t		 capseries;
 	const char	*which;		/* tier of the last failure */
 	char		 errstr[DMD_ERRSTR_MAX];
 };
 
-/* Read through cache c (owned by the caller) and the table at table_url
- * (NULL for none) with up to threads threads.  Returns 0, or -1 with a
- * message in err for a bad table URL. */
+/* Read through cache c (owned by the caller), the table at table_url
+ * and the archive at archive_url (NULL for none) with up to threads
+ * threads.  Returns 0, or -1 (table) or -2 (archive) with a message in
+ * err for a bad URL. */
 int dmd_fetch_init(struct dmd_fetch *f, struct dmd_cache *c,
-    const char *table_url, int threads, char *err, size_t errlen);
+    const char *table_url, const char *archive_url, int threads, char *err,
+    size_t errlen);
+
+/* Downsample what dmd_fetch_read() returns into buckets of step seconds
+ * aligned to the epoch (agg.h); avg, min, max, sum and count come from
+ * stored rollups where the archive has them and they are exact. */
+void dmd_fetch_set_step(struct dmd_fetch *f, int64_t step, int agg);
 
 /* Call cb for every name either tier knows (with first not NULL, those
  * of that first component), in no particular order and possibly twice.

@@ -25,6 +25,7 @@ export DMD_SRCDIR DMD_BUILDDIR PATH
 # setup_file exports REDIS_DIR), else none: never the system default.
 # This runs again in every test, so it must not undo setup_file's.
 export DMD_TABLE="${REDIS_DIR:+file://$REDIS_DIR/table}"
+export DMD_ARCHIVE="${REDIS_DIR:+file://$REDIS_DIR/archive}"
 DATA="$DMD_SRCDIR/t/data"
 
 _dmd_redis_launch() {
@@ -54,12 +55,13 @@ dmd_redis_start() {
 	export REDIS_DIR REDIS_SOCK
 	export DMD_CACHE="unix://$REDIS_SOCK"
 	export DMD_TABLE="file://$REDIS_DIR/table"
+	export DMD_ARCHIVE="file://$REDIS_DIR/archive"
 	_dmd_redis_launch
 }
 
 dmd_reset() {
 	rcli flushall >/dev/null
-	rm -rf "$REDIS_DIR/table"
+	rm -rf "$REDIS_DIR/table" "$REDIS_DIR/archive"
 }
 
 # Alive and not a zombie (a server restarted in an earlier test is no

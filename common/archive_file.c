@@ -1,0 +1,427 @@
+/*
+ * archive_file.c - the archive tier in a directory: file://DIR.
+ *
+ *   DIR/KEY            an object (KEY's '/' are directories)
+ *   DIR/tmp/HOST.PID   an object being written
+ *   DIR/lock           flock(2)ed by the one writer
+ *   DIR/dmd-archive    marks the directory as an archive
+ *
+ * A put writes the temp file, fsyncs it, renames it into place and
+ * fsyncs the directory: a crash leaves the old object or the new one.
+ * Keys are checked (dmd_archive_key_ok()), so no key leaves DIR.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "archive_file.h"
+#include "clock.h"
+#include "prog.h"
+#include "xmalloc.h"
+
+#define MARKER_TEXT	"diamond archive, file layout 1\n"
+
+struct file_archive {
+	struct dmd_archive base;
+	char		 dir[DMD_URL_MAX];
+	int		 lockfd;
+	int		 ready;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+fmt(char *buf, size_t sz, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	(void)vsnprintf(buf, sz, f, ap);
+	va_end(ap);
+}
+
+static int
+seterr(struct file_archive *fa, const char *what, const char *path)
+{
+	int e = errno;
+
+	fa->base.err = DMD_ERR_IO;
+	fmt(fa->base.errstr, sizeof(fa->base.errstr), "%s %s: %s", what,
+	    path, strerror(e));
+	fa->base.stats.errors++;
+	errno = e;
+	return -1;
+}
+
+static int
+badkey(struct file_archive *fa, const char *key)
+{
+	fa->base.err = DMD_ERR_CONFIG;
+	fmt(fa->base.errstr, sizeof(fa->base.errstr), "bad object key \"%.64s\"",
+	    key);
+	return -1;
+}
+
+static void
+account(struct file_archive *fa, double t0)
+{
+	double dt = dmd_mono_seconds() - t0;
+
+	fa->base.stats.requests++;
+	fa->base.stats.commands++;
+	fa->base.stats.seconds += dt;
+	if (dt > fa->base.stats.max_seconds)
+		fa->base.stats.max_seconds = dt;
+}
+
+static int
+sync_dir(struct file_archive *fa, const char *path)
+{
+	int fd, rv = 0;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) == -1)
+		return seterr(fa, "cannot open", path);
+	if (fsync(fd) == -1)
+		rv = seterr(fa, "cannot sync", path);
+	close(fd);
+	return rv;
+}
+
+static int
+mkdir_one(struct file_archive *fa, const char *path)
+{
+	char parent[PATH_MAX], *slash;
+
+	if (mkdir(path, 0777) == 0) {
+		fmt(parent, sizeof(parent), "%s", path);
+		if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+			*slash = '\0';
+			return sync_dir(fa, parent);
+		}
+		return 0;
+	}
+	return errno == EEXIST ? 0 : seterr(fa, "cannot create", path);
+}
+
+static int
+write_all(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Create DIR, DIR/tmp and the marker; remove temp files of dead writers
+ * of this host. */
+static int
+make_ready(struct file_archive *fa)
+{
+	char path[PATH_MAX], prefix[300];
+	struct dirent *de;
+	DIR *d;
+	long pid;
+	char *e;
+	int fd;
+
+	if (fa->ready)
+		return 0;
+	if (mkdir_one(fa, fa->dir) != 0)
+		return -1;
+	fmt(path, sizeof(path), "%s/tmp", fa->dir);
+	if (mkdir_one(fa, path) != 0)
+		return -1;
+	fmt(path, sizeof(path), "%s/dmd-archive", fa->dir);
+	if (access(path, F_OK) != 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (fd == -1 || write_all(fd, (const unsigned char *)MARKER_TEXT,
+		    sizeof(MARKER_TEXT) - 1) != 0 || fsync(fd) != 0) {
+			seterr(fa, "cannot write", path);
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	fmt(path, sizeof(path), "%s/tmp", fa->dir);
+	if ((d = opendir(path)) != NULL) {
+		fmt(prefix, sizeof(prefix), "%s.", dmd_hostname());
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+				continue;
+			pid = strtol(de->d_name + strlen(prefix), &e, 10);
+			if (*e != '\0' || pid <= 0 || (pid != (long)getpid() &&
+			    (kill((pid_t)pid, 0) == 0 || errno != ESRCH)))
+				continue;
+			fmt(path, sizeof(path), "%s/tmp/%s", fa->dir,
+			    de->d_name);
+			(void)unlink(path);
+		}
+		closedir(d);
+	}
+	fa->ready = 1;
+	return 0;
+}
+
+static int
+file_put(struct dmd_archive *a, const char *key, const unsigned char *data,
+    size_t len)
+{
+	struct file_archive *fa = (struct file_archive *)a;
+	char tmp[PATH_MAX], path[PATH_MAX], *slash;
+	int fd, rv = -1;
+	double t0 = dmd_mono_seconds();
+
+	if (!dmd_archive_key_ok(key))
+		return badkey(fa, key);
+	if (make_ready(fa) != 0)
+		return -1;
+	fmt(path, sizeof(path), "%s/%s", fa->dir, key);
+	for (slash = path + strlen(fa->dir) + 1;
+	    (slash = strchr(slash, '/')) != NULL; slash++) {
+		*slash = '\0';
+		if (mkdir_one(fa, path) != 0)
+			return -1;
+		*slash = '/';
+	}
+	fmt(tmp, sizeof(tmp), "%s/tmp/%s.%ld", fa->dir, dmd_hostname(),
+	    (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0666)) == -1)
+		return seterr(fa, "cannot create", tmp);
+	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		seterr(fa, "cannot write", tmp);
+		close(fd);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		seterr(fa, "cannot write", tmp);
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		seterr(fa, "cannot rename to", path);
+		goto out;
+	}
+	*strrchr(path, '/') = '\0';
+	rv = sync_dir(fa, path);
+out:
+	if (rv != 0)
+		(void)unlink(tmp);
+	account(fa, t0);
+	return rv;
+}
+
+static int
+file_get(struct dmd_archive *a, const char *key, uint64_t off, size_t len,
+    unsigned char *buf, size_t *got)
+{
+	struct file_archive *fa = (struct file_archive *)a;
+	char path[PATH_MAX];
+	ssize_t r;
+	size_t n = 0;
+	int fd;
+	double t0 = dmd_mono_seconds();
+
+	*got = 0;
+	if (!dmd_archive_key_ok(key))
+		return badkey(fa, key);
+	fmt(path, sizeof(path), "%s/%s", fa->dir, key);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		seterr(fa, "cannot open", path);
+		if (errno == ENOENT)
+			fa->base.err = DMD_ERR_GONE;
+		return -1;
+	}
+	while (n < len) {
+		r = pread(fd, buf + n, len - n, (off_t)(off + n));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			seterr(fa, "cannot read", path);
+			close(fd);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	*got = n;
+	fa->base.bytes_read += n;
+	account(fa, t0);
+	return 0;
+}
+
+struct entry {
+	char	*name;
+	uint64_t size;
+};
+
+static int
+cmpentry(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->name,
+	    ((const struct entry *)b)->name);
+}
+
+static int
+file_list(struct dmd_archive *a, const char *prefix, dmd_object_cb *cb,
+    void *arg)
+{
+	struct file_archive *fa = (struct file_archive *)a;
+	char dir[PATH_MAX], path[PATH_MAX], key[PATH_MAX];
+	const char *slash = strrchr(prefix, '/'), *np;
+	struct entry *v = NULL;
+	size_t n = 0, cap = 0, i, dlen;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rv = 0;
+	double t0 = dmd_mono_seconds();
+
+	/* the directory part of the prefix, and the name part */
+	dlen = slash != NULL ? (size_t)(slash - prefix) : 0;
+	np = slash != NULL ? slash + 1 : prefix;
+	fmt(dir, sizeof(dir), "%s%s%.*s", fa->dir, dlen ? "/" : "", (int)dlen,
+	    prefix);
+	if (dlen > 0) {
+		fmt(key, sizeof(key), "%.*s", (int)dlen, prefix);
+		if (!dmd_archive_key_ok(key))
+			return 0;
+	}
+	if ((d = opendir(dir)) == NULL) {
+		account(fa, t0);
+		return errno == ENOENT ? 0 : seterr(fa, "cannot open", dir);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strncmp(de->d_name, np,
+		    strlen(np)) != 0)
+			continue;
+		if (dlen == 0 && (strcmp(de->d_name, "tmp") == 0 ||
+		    strcmp(de->d_name, "lock") == 0 ||
+		    strcmp(de->d_name, "dmd-archive") == 0))
+			continue;
+		fmt(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;	/* directories: not objects */
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		fmt(key, sizeof(key), "%.*s%s%s", (int)dlen, prefix,
+		    dlen ? "/" : "", de->d_name);
+		v[n].name = xstrdup(key);
+		v[n++].size = (uint64_t)st.st_size;
+	}
+	closedir(d);
+	account(fa, t0);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), cmpentry);
+	for (i = 0; i < n; i++) {
+		if (rv == 0 && cb(arg, v[i].name, v[i].size) != 0)
+			rv = 1;
+		free(v[i].name);
+	}
+	free(v);
+	return 0;
+}
+
+static int
+file_del(struct dmd_archive *a, const char *key)
+{
+	struct file_archive *fa = (struct file_archive *)a;
+	char path[PATH_MAX];
+	int rv;
+	double t0 = dmd_mono_seconds();
+
+	if (!dmd_archive_key_ok(key))
+		return badkey(fa, key);
+	fmt(path, sizeof(path), "%s/%s", fa->dir, key);
+	if (unlink(path) != 0) {
+		account(fa, t0);
+		return errno == ENOENT ? 0 : seterr(fa, "cannot remove", path);
+	}
+	*strrchr(path, '/') = '\0';
+	rv = sync_dir(fa, path);
+	account(fa, t0);
+	return rv;
+}
+
+static int
+file_lock(struct dmd_archive *a)
+{
+	struct file_archive *fa = (struct file_archive *)a;
+	char path[PATH_MAX];
+
+	if (fa->lockfd != -1)
+		return 0;
+	if (make_ready(fa) != 0)
+		return -1;
+	fmt(path, sizeof(path), "%s/lock", fa->dir);
+	if ((fa->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) == -1)
+		return seterr(fa, "cannot open", path);
+	if (flock(fa->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		int busy = errno == EWOULDBLOCK;
+
+		if (!busy)
+			seterr(fa, "cannot lock", path);
+		close(fa->lockfd);
+		fa->lockfd = -1;
+		return busy ? 1 : -1;
+	}
+	return 0;
+}
+
+static void
+file_close(struct dmd_archive *a)
+{
+	struct file_archive *fa = (struct file_archive *)a;
+
+	if (fa->lockfd != -1)
+		close(fa->lockfd);
+	free(fa);
+}
+
+static const struct dmd_archive_ops file_ops = {
+	file_put, file_get, file_list, file_del, file_lock, file_close
+};
+
+struct dmd_archive *
+dmd_archive_file_open(const struct dmd_url *u, char *err, size_t errlen)
+{
+	struct file_archive *fa;
+	int n;
+
+	if (u->query[0] != '\0') {
+		snprintf(err, errlen, "file URL takes no parameters");
+		return NULL;
+	}
+	fa = xcalloc(1, sizeof(*fa));
+	fa->base.ops = &file_ops;
+	fa->lockfd = -1;
+	n = snprintf(fa->dir, sizeof(fa->dir), "%s%s", u->host, u->path);
+	while (n > 1 && fa->dir[n - 1] == '/')
+		fa->dir[--n] = '\0';
+	if (n == 0 || (size_t)n >= sizeof(fa->dir) - DMD_KEY_MAX - 64) {
+		snprintf(err, errlen, n == 0 ? "file URL needs a directory: "
+		    "file:///PATH" : "directory name too long");
+		free(fa);
+		return NULL;
+	}
+	return &fa->base;
+}

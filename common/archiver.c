@@ -1,0 +1,690 @@
+/*
+ * archiver.c - move table chunks into archive objects (see archiver.h).
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aobj.h"
+#include "archiver.h"
+#include "batch.h"
+#include "block.h"
+#include "rollup.h"
+#include "xmalloc.h"
+
+/* An object of a group, from the listing. */
+struct obj {
+	char		 key[DMD_KEY_MAX];
+	int64_t		 start, len;
+	uint64_t	 seq, size;
+	int		 current;	/* highest seq of its period */
+};
+
+/* A table chunk to move, its bytes in the run's buffer. */
+struct mchunk {
+	size_t		 name;		/* index into names */
+	int64_t		 first, last;
+	uint64_t	 seq;
+	size_t		 off, len;
+};
+
+/* The points of one series in the period being built. */
+struct pseries {
+	struct dmd_sample *s;
+	size_t		 n, cap;
+};
+
+struct run {
+	struct dmd_table *t;
+	struct dmd_archive *a;
+	const struct dmd_archive_opts *o;
+	struct dmd_archive_counts *cnt;
+	const char	*which;
+	char		*err;
+	size_t		 errlen;
+	/* names of every group, grouped */
+	char		**names[DMD_AGROUPS];
+	size_t		 nnames[DMD_AGROUPS], capnames[DMD_AGROUPS];
+	/* the group at work */
+	struct obj	*objs;
+	size_t		 nobjs, capobjs;
+	struct mchunk	*ch;
+	size_t		 nch, capch;
+	unsigned char	*data;
+	size_t		 datalen, datacap;
+	size_t		 cur;		/* name being read */
+	int64_t		 cutoff;
+};
+
+unsigned
+dmd_agroup(const char *name)
+{
+	return dmd_name_hash(name, dmd_name_first(name, strlen(name))) %
+	    DMD_AGROUPS;
+}
+
+void
+dmd_akey_make(char *out, size_t outsz, unsigned group, int64_t start,
+    int64_t len, uint64_t seq)
+{
+	snprintf(out, outsz, "g%02x/%012" PRId64 "-%" PRId64 "-%016" PRIx64,
+	    group, start, len, seq);
+}
+
+int
+dmd_akey_parse(const char *key, unsigned *group, int64_t *start,
+    int64_t *len, uint64_t *seq)
+{
+	char again[DMD_KEY_MAX];
+	unsigned long long s;
+	long long st, ln;
+	unsigned g;
+	int n = 0;
+
+	if (sscanf(key, "g%2x/%12lld-%lld-%16llx%n", &g, &st, &ln, &s, &n) != 4 ||
+	    key[n] != '\0' || g >= DMD_AGROUPS || ln <= 0)
+		return -1;
+	dmd_akey_make(again, sizeof(again), g, st, ln, s);
+	if (strcmp(again, key) != 0)	/* only the canonical spelling */
+		return -1;
+	*group = g;
+	*start = st;
+	*len = ln;
+	*seq = s;
+	return 0;
+}
+
+static int __attribute__((format(printf, 3, 4)))
+failf(struct run *r, const char *which, const char *f, ...)
+{
+	va_list ap;
+
+	r->which = which;
+	va_start(ap, f);
+	(void)vsnprintf(r->err, r->errlen, f, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+fail(struct run *r, const char *which, const char *msg)
+{
+	return failf(r, which, "%s", msg);
+}
+
+static int
+on_name(void *arg, const char *name, size_t len)
+{
+	struct run *r = arg;
+	unsigned g;
+	char buf[DMD_NAME_MAX + 1];
+
+	if (len > DMD_NAME_MAX)
+		return 0;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	g = dmd_agroup(buf);
+	r->names[g] = xgrow(r->names[g], &r->capnames[g], r->nnames[g] + 1,
+	    sizeof(*r->names[g]));
+	r->names[g][r->nnames[g]++] = xstrdup(buf);
+	return 0;
+}
+
+static int
+on_obj(void *arg, const char *key, uint64_t size)
+{
+	struct run *r = arg;
+	struct obj *o;
+	unsigned g;
+
+	r->objs = xgrow(r->objs, &r->capobjs, r->nobjs + 1, sizeof(*r->objs));
+	o = &r->objs[r->nobjs];
+	if (dmd_akey_parse(key, &g, &o->start, &o->len, &o->seq) != 0)
+		return 0;	/* not ours */
+	snprintf(o->key, sizeof(o->key), "%s", key);
+	o->size = size;
+	o->current = 0;
+	r->nobjs++;
+	return 0;
+}
+
+static int
+on_chunk(void *arg, const struct dmd_chunk *c)
+{
+	struct run *r = arg;
+	struct mchunk *m;
+
+	if (c->last >= r->cutoff)
+		return 0;	/* not wholly old enough: next run */
+	r->data = xgrow(r->data, &r->datacap, r->datalen + c->len, 1);
+	memcpy(r->data + r->datalen, c->data, c->len);
+	r->ch = xgrow(r->ch, &r->capch, r->nch + 1, sizeof(*r->ch));
+	m = &r->ch[r->nch++];
+	m->name = r->cur;
+	m->first = c->first;
+	m->last = c->last;
+	m->seq = c->seq;
+	m->off = r->datalen;
+	m->len = c->len;
+	r->datalen += c->len;
+	return 0;
+}
+
+static int
+cmpseq(const void *a, const void *b)
+{
+	const struct mchunk *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int64_t
+floor_to(int64_t t, int64_t p)
+{
+	int64_t r = t % p;
+
+	return r < 0 ? t - r - p : t - r;
+}
+
+/* Read a whole object and parse its index.  buf is xgrow'd. */
+static int
+read_object(struct run *r, const struct obj *ob, unsigned char **buf,
+    size_t *cap, struct dmd_aobj *idx)
+{
+	char why[128];
+	uint64_t need;
+	size_t got;
+
+	*buf = xgrow(*buf, cap, (size_t)ob->size + 1, 1);
+	if (dmd_archive_get(r->a, ob->key, 0, (size_t)ob->size, *buf,
+	    &got) != 0)
+		return fail(r, "archive", r->a->errstr);
+	if (got != ob->size || dmd_aobj_index(idx, *buf, got, got, &need,
+	    why, sizeof(why)) != 0)
+		return failf(r, "archive", "object %s: %s", ob->key,
+		    got != ob->size ? "shorter than listed" : why);
+	return 0;
+}
+
+/* Check an object as written: index, checksums, every block decodes. */
+static int
+verify(struct run *r, const char *key, size_t size, size_t nblocks)
+{
+	struct dmd_aobj idx;
+	struct obj ob;
+	unsigned char *buf = NULL;
+	struct dmd_sample *s = NULL;
+	struct dmd_rollup *ru = NULL;
+	size_t cap = 0, i, n, scap = 0, rcap = 0;
+	int rv = 0;
+
+	dmd_aobj_init(&idx);
+	snprintf(ob.key, sizeof(ob.key), "%s", key);
+	ob.size = size;
+	if (read_object(r, &ob, &buf, &cap, &idx) != 0) {
+		rv = -1;
+		goto out;
+	}
+	for (i = 0; i < idx.n && rv == 0; i++) {
+		const struct dmd_aobj_entry *e = &idx.e[i];
+		const unsigned char *b = buf + e->off;
+
+		n = 0;
+		if (!dmd_aobj_check(e, b, (size_t)e->len))
+			rv = -1;
+		else if (e->res == 0) {
+			if (dmd_block_decode((const char *)b, (size_t)e->len,
+			    INT64_MIN, INT64_MAX, &s, &n, &scap) != 0 ||
+			    n != e->count)
+				rv = -1;
+		} else {
+			ru = xgrow(ru, &rcap, (size_t)e->count + 1,
+			    sizeof(*ru));
+			if (dmd_rollup_decode(b, (size_t)e->len, ru,
+			    (size_t)e->count) != (long)e->count)
+				rv = -1;
+		}
+	}
+	if (rv == 0 && idx.n != nblocks)
+		rv = -1;
+	if (rv != 0)
+		failf(r, "archive", "object %s does not read back as written; "
+		    "the table keeps its chunks", key);
+out:
+	dmd_aobj_release(&idx);
+	free(buf);
+	free(s);
+	free(ru);
+	return rv;
+}
+
+/* Build and store the object of period [p, p + P) of group g from the
+ * current object (cur, or NULL) and the chunks; delete cur once the new
+ * one reads back. */
+static int
+build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
+{
+	const int64_t P = r->o->period;
+	size_t nn = r->nnames[g], i, k, nblocks = 0;
+	struct pseries *ps = xcalloc(nn ? nn : 1, sizeof(*ps));
+	char **extra = NULL;	/* names only the old object has */
+	size_t nextra = 0, capextra = 0, capxs = 0;
+	struct pseries *xs = NULL;
+	struct dmd_aobj idx, out;
+	unsigned char *obuf = NULL, *blk = NULL;
+	struct dmd_rollup *ru = NULL;
+	size_t ocap = 0, blkcap = 0, rcap = 0;
+	uint64_t seq = 0;
+	char key[DMD_KEY_MAX];
+	int rv = -1;
+
+	dmd_aobj_init(&idx);
+	dmd_aobj_init(&out);
+
+	/* the points the current object holds: older than any chunk */
+	if (cur != NULL) {
+		if (read_object(r, cur, &obuf, &ocap, &idx) != 0)
+			goto done;
+		seq = cur->seq + 1;
+		for (i = 0; i < idx.n; i++) {
+			const struct dmd_aobj_entry *e = &idx.e[i];
+			char **hit;
+			struct pseries *dst;
+			char *nm = (char *)e->name;
+
+			if (e->res != 0)
+				continue;
+			if (!dmd_aobj_check(e, obuf + e->off, (size_t)e->len)) {
+				failf(r, "archive", "object %s: block of "
+				    "\"%s\" fails its checksum", cur->key,
+				    e->name);
+				goto done;
+			}
+			hit = nn ? bsearch(&nm, r->names[g], nn,
+			    sizeof(char *), cmpstr) : NULL;
+			if (hit != NULL)
+				dst = &ps[hit - r->names[g]];
+			else {
+				extra = xgrow(extra, &capextra, nextra + 1,
+				    sizeof(*extra));
+				xs = xgrow(xs, &capxs, nextra + 1, sizeof(*xs));
+				extra[nextra] = xstrdup(e->name);
+				memset(&xs[nextra], 0, sizeof(*xs));
+				dst = &xs[nextra++];
+			}
+			if (dmd_block_decode((const char *)obuf + e->off,
+			    (size_t)e->len, INT64_MIN, INT64_MAX, &dst->s,
+			    &dst->n, &dst->cap) != 0) {
+				failf(r, "archive", "object %s: block of "
+				    "\"%s\" does not decode", cur->key,
+				    e->name);
+				goto done;
+			}
+		}
+	}
+	/* then the chunks, in flush order */
+	for (k = 0; k < r->nch; k++) {
+		const struct mchunk *c = &r->ch[k];
+		struct pseries *dst = &ps[c->name];
+
+		if (c->last < p || c->first >= p + P)
+			continue;
+		if (c->seq > seq)
+			seq = c->seq;
+		if (dmd_block_decode((const char *)r->data + c->off, c->len, p,
+		    p + P - 1, &dst->s, &dst->n, &dst->cap) != 0) {
+			failf(r, "table", "corrupt chunk of \"%s\" in the "
+			    "table", r->names[g][c->name]);
+			goto done;
+		}
+	}
+
+	/* the new object: every series, sorted by name */
+	{
+		/* the table's names and those only the old object has
+		 * (in index order: sorted), merged */
+		size_t a = 0, b = 0;
+
+		while (a < nn || b < nextra) {
+			int useb = a >= nn || (b < nextra &&
+			    strcmp(extra[b], r->names[g][a]) < 0);
+			struct pseries *sp = useb ? &xs[b] : &ps[a];
+			const char *name = useb ? extra[b] : r->names[g][a];
+			size_t len, j, nr;
+
+			if (useb)
+				b++;
+			else
+				a++;
+			if (sp->n == 0)
+				continue;
+			sp->n = dmd_samples_resolve(sp->s, sp->n);
+			blk = xgrow(blk, &blkcap, dmd_block_bound(sp->n), 1);
+			len = dmd_block_encode(sp->s, sp->n, (char *)blk);
+			dmd_aobj_add(&out, name, 0, sp->s[0].time,
+			    sp->s[sp->n - 1].time, sp->n, blk, len);
+			nblocks++;
+			r->cnt->points += sp->n;
+			for (j = 0; j < r->o->nrollups; j++) {
+				ru = xgrow(ru, &rcap, sp->n, sizeof(*ru));
+				nr = dmd_rollup_make(sp->s, sp->n,
+				    r->o->rollups[j], ru);
+				blk = xgrow(blk, &blkcap, dmd_rollup_bound(nr),
+				    1);
+				len = dmd_rollup_encode(ru, nr, blk);
+				dmd_aobj_add(&out, name, r->o->rollups[j],
+				    ru[0].t, ru[nr - 1].t, nr, blk, len);
+				nblocks++;
+			}
+		}
+	}
+	if (nblocks == 0) {
+		rv = 0;
+		goto done;
+	}
+	dmd_aobj_finish(&out);
+	/* above the current object's, and the chunks': see archiver.h */
+	dmd_akey_make(key, sizeof(key), g, p, P, seq);
+	if (dmd_archive_put(r->a, key, out.buf, out.len) != 0) {
+		fail(r, "archive", r->a->errstr);
+		goto done;
+	}
+	if (verify(r, key, out.len, nblocks) != 0)
+		goto done;
+	r->cnt->objects++;
+	r->cnt->bytes += out.len;
+	if (cur != NULL) {
+		if (dmd_archive_del(r->a, cur->key) != 0) {
+			fail(r, "archive", r->a->errstr);
+			goto done;
+		}
+		r->cnt->deleted++;
+	}
+	rv = 0;
+done:
+	for (i = 0; i < nn; i++)
+		free(ps[i].s);
+	free(ps);
+	for (i = 0; i < nextra; i++) {
+		free(extra[i]);
+		free(xs[i].s);
+	}
+	free(extra);
+	free(xs);
+	free(obuf);
+	free(blk);
+	free(ru);
+	dmd_aobj_release(&idx);
+	dmd_aobj_release(&out);
+	return rv;
+}
+
+static int
+cmpobj(const void *a, const void *b)
+{
+	const struct obj *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* List the group's objects; mark the current one of each period and
+ * delete the superseded ones (left by a run that died). */
+static int
+list_group(struct run *r, unsigned g)
+{
+	char prefix[8];
+	size_t i;
+
+	r->nobjs = 0;
+	snprintf(prefix, sizeof(prefix), "g%02x/", g);
+	if (dmd_archive_list(r->a, prefix, on_obj, r) != 0)
+		return fail(r, "archive", r->a->errstr);
+	if (r->nobjs > 1)
+		qsort(r->objs, r->nobjs, sizeof(*r->objs), cmpobj);
+	for (i = 0; i < r->nobjs; i++) {
+		struct obj *o = &r->objs[i];
+
+		o->current = i + 1 == r->nobjs ||
+		    r->objs[i + 1].start != o->start ||
+		    r->objs[i + 1].len != o->len;
+		if (!o->current) {
+			if (dmd_archive_del(r->a, o->key) != 0)
+				return fail(r, "archive", r->a->errstr);
+			r->cnt->deleted++;
+		}
+	}
+	return 0;
+}
+
+static const struct obj *
+current_of(struct run *r, int64_t p)
+{
+	size_t i;
+
+	for (i = 0; i < r->nobjs; i++)
+		if (r->objs[i].current && r->objs[i].start == p &&
+		    r->objs[i].len == r->o->period)
+			return &r->objs[i];
+	return NULL;
+}
+
+/* Move the group's old chunks. */
+static int
+move_group(struct run *r, unsigned g)
+{
+	size_t i, k, nseries;
+	int64_t p, lo = INT64_MAX, hi = INT64_MIN;
+	char *seen;
+
+	r->nch = r->datalen = 0;
+	for (i = 0; i < r->nnames[g]; i++) {
+		r->cur = i;
+		if (dmd_table_get(r->t, r->names[g][i], INT64_MIN,
+		    r->cutoff - 1, on_chunk, r) != 0)
+			return fail(r, "table", r->t->errstr);
+	}
+	if (r->nch == 0)
+		return 0;
+	if (r->nch > 1)
+		qsort(r->ch, r->nch, sizeof(*r->ch), cmpseq);
+	for (k = 0; k < r->nch; k++) {
+		if (r->ch[k].first < lo)
+			lo = r->ch[k].first;
+		if (r->ch[k].last > hi)
+			hi = r->ch[k].last;
+	}
+	for (p = floor_to(lo, r->o->period); p <= hi; p += r->o->period) {
+		for (k = 0; k < r->nch; k++)
+			if (r->ch[k].last >= p &&
+			    r->ch[k].first < p + r->o->period)
+				break;
+		if (k == r->nch)
+			continue;	/* a gap */
+		if (build_period(r, g, p, current_of(r, p)) != 0)
+			return -1;
+	}
+	/* the chunks, oldest first: a crash leaves the newest */
+	seen = xcalloc(r->nnames[g] ? r->nnames[g] : 1, 1);
+	for (k = 0, nseries = 0; k < r->nch; k++) {
+		struct dmd_chunk c;
+
+		c.name = r->names[g][r->ch[k].name];
+		c.first = r->ch[k].first;
+		c.last = r->ch[k].last;
+		c.seq = r->ch[k].seq;
+		c.data = NULL;
+		c.len = 0;
+		if (dmd_table_del(r->t, &c, 1) != 0) {
+			free(seen);
+			return fail(r, "table", r->t->errstr);
+		}
+		if (!seen[r->ch[k].name]++)
+			nseries++;
+	}
+	free(seen);
+	r->cnt->chunks += r->nch;
+	r->cnt->series += nseries;
+	return 0;
+}
+
+/* Drop what is past retention in the group's current objects: whole
+ * objects, or the resolutions past theirs (rewritten without them). */
+static int
+expire_group(struct run *r, unsigned g)
+{
+	const struct dmd_archive_opts *o = r->o;
+	struct dmd_aobj idx, out;
+	unsigned char *buf = NULL;
+	size_t cap = 0, i, j, k, nkeep;
+	char key[DMD_KEY_MAX];
+	int rv = 0, drop[DMD_ROLLUPS_MAX + 1], any, all;
+
+	dmd_aobj_init(&idx);
+	for (i = 0; i < r->nobjs && rv == 0; i++) {
+		const struct obj *ob = &r->objs[i];
+		int64_t end = ob->start + ob->len;
+
+		if (!ob->current)
+			continue;
+		drop[0] = o->retention > 0 && end <= o->now - o->retention;
+		any = drop[0];
+		all = drop[0];
+		for (j = 0; j < o->nrollups; j++) {
+			drop[j + 1] = o->rollup_retention[j] > 0 &&
+			    end <= o->now - o->rollup_retention[j];
+			any |= drop[j + 1];
+			all &= drop[j + 1];
+		}
+		if (!any)
+			continue;
+		if (all) {
+			if (dmd_archive_del(r->a, ob->key) != 0)
+				rv = fail(r, "archive", r->a->errstr);
+			else
+				r->cnt->deleted++;
+			continue;
+		}
+		if (read_object(r, ob, &buf, &cap, &idx) != 0) {
+			rv = -1;
+			break;
+		}
+		dmd_aobj_init(&out);
+		for (k = 0, nkeep = 0; k < idx.n; k++) {
+			const struct dmd_aobj_entry *e = &idx.e[k];
+			int d = e->res == 0 ? drop[0] : 0;
+
+			for (j = 0; j < o->nrollups && e->res != 0; j++)
+				if (o->rollups[j] == e->res)
+					d = drop[j + 1];
+			if (d)
+				continue;
+			dmd_aobj_add(&out, e->name, e->res, e->first, e->last,
+			    e->count, buf + e->off, (size_t)e->len);
+			nkeep++;
+		}
+		if (nkeep == idx.n) {	/* resolutions we do not know */
+			dmd_aobj_release(&out);
+			continue;
+		}
+		dmd_aobj_finish(&out);
+		dmd_akey_make(key, sizeof(key), g, ob->start, ob->len,
+		    ob->seq + 1);
+		if (nkeep == 0) {
+			if (dmd_archive_del(r->a, ob->key) != 0)
+				rv = fail(r, "archive", r->a->errstr);
+			else
+				r->cnt->deleted++;
+		} else if (dmd_archive_put(r->a, key, out.buf, out.len) != 0)
+			rv = fail(r, "archive", r->a->errstr);
+		else if (verify(r, key, out.len, nkeep) != 0)
+			rv = -1;
+		else if (dmd_archive_del(r->a, ob->key) != 0)
+			rv = fail(r, "archive", r->a->errstr);
+		else {
+			r->cnt->objects++;
+			r->cnt->bytes += out.len;
+			r->cnt->deleted++;
+		}
+		dmd_aobj_release(&out);
+	}
+	dmd_aobj_release(&idx);
+	free(buf);
+	return rv;
+}
+
+int
+dmd_archiver_run(struct dmd_table *t, struct dmd_archive *a,
+    const struct dmd_archive_opts *o, struct dmd_archive_counts *n,
+    const char **which, char *err, size_t errlen)
+{
+	struct run r;
+	unsigned g;
+	size_t i;
+	int rv = 0, lk;
+
+	memset(&r, 0, sizeof(r));
+	r.t = t;
+	r.a = a;
+	r.o = o;
+	r.cnt = n;
+	r.err = err;
+	r.errlen = errlen;
+	r.cutoff = floor_to(o->now - o->older_than, o->period);
+	*which = NULL;
+	if ((lk = dmd_archive_lock(a)) != 0) {
+		if (lk < 0) {
+			*which = "archive";
+			snprintf(err, errlen, "%s", a->errstr);
+			return -1;
+		}
+		n->busy = 1;
+		return 0;
+	}
+	if (dmd_table_names(t, NULL, 0, on_name, &r) != 0)
+		rv = fail(&r, "table", t->errstr);
+	for (g = 0; g < DMD_AGROUPS && rv == 0; g++) {
+		if (r.nnames[g] > 1)
+			qsort(r.names[g], r.nnames[g], sizeof(char *), cmpstr);
+		if ((rv = list_group(&r, g)) != 0)
+			break;
+		if ((rv = move_group(&r, g)) != 0)
+			break;
+		if ((rv = list_group(&r, g)) != 0)
+			break;
+		rv = expire_group(&r, g);
+	}
+	if (rv == 0 && !n->busy) {
+		/* every point before the cutoff that the table held is in
+		 * the archive now: readers may skip the cache below it */
+		char h[32];
+
+		snprintf(h, sizeof(h), "%" PRId64 "\n", r.cutoff);
+		if (dmd_archive_put(a, "horizon", (const unsigned char *)h,
+		    strlen(h)) != 0)
+			rv = fail(&r, "archive", a->errstr);
+	}
+	*which = r.which;
+	for (g = 0; g < DMD_AGROUPS; g++) {
+		for (i = 0; i < r.nnames[g]; i++)
+			free(r.names[g][i]);
+		free(r.names[g]);
+	}
+	free(r.objs);
+	free(r.ch);
+	free(r.data);
+	return rv;
+}
