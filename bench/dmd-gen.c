@@ -62,7 +62,7 @@ main(int argc, char *argv[])
 			interval = dmd_strtonum(optarg, 1, 86400, &errstr);
 			break;
 		case 'd':
-			duration = dmd_strtonum(optarg, 1, 100 * 86400LL,
+			duration = dmd_strtonum(optarg, 1, 3660 * 86400LL,
 			    &errstr);
 			break;
 		case 's':

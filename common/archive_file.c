@@ -38,6 +38,8 @@ struct file_archive {
 	char		 dir[DMD_URL_MAX];
 	int		 lockfd;
 	int		 ready;
+	int		 getfd;		/* the object last read */
+	char		 getkey[DMD_KEY_MAX];
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -181,6 +183,16 @@ make_ready(struct file_archive *fa)
 	return 0;
 }
 
+/* Close the kept descriptor of key: it is about to change. */
+static void
+forget(struct file_archive *fa, const char *key)
+{
+	if (fa->getfd != -1 && strcmp(fa->getkey, key) == 0) {
+		close(fa->getfd);
+		fa->getfd = -1;
+	}
+}
+
 static int
 file_put(struct dmd_archive *a, const char *key, const unsigned char *data,
     size_t len)
@@ -194,6 +206,7 @@ file_put(struct dmd_archive *a, const char *key, const unsigned char *data,
 		return badkey(fa, key);
 	if (make_ready(fa) != 0)
 		return -1;
+	forget(fa, key);
 	fmt(path, sizeof(path), "%s/%s", fa->dir, key);
 	for (slash = path + strlen(fa->dir) + 1;
 	    (slash = strchr(slash, '/')) != NULL; slash++) {
@@ -244,26 +257,35 @@ file_get(struct dmd_archive *a, const char *key, uint64_t off, size_t len,
 	if (!dmd_archive_key_ok(key))
 		return badkey(fa, key);
 	fmt(path, sizeof(path), "%s/%s", fa->dir, key);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		seterr(fa, "cannot open", path);
-		if (errno == ENOENT)
-			fa->base.err = DMD_ERR_GONE;
-		return -1;
+	/* a reader asks for an object's index, then its blocks: keep the
+	 * last object open (a file, unlike an S3 object, stays readable
+	 * after it is deleted; a reader that sees the old object reads it
+	 * whole, which is what it listed) */
+	if (fa->getfd != -1 && strcmp(fa->getkey, key) == 0)
+		fd = fa->getfd;
+	else {
+		if (fa->getfd != -1)
+			close(fa->getfd);
+		fa->getfd = -1;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+			seterr(fa, "cannot open", path);
+			if (errno == ENOENT)
+				fa->base.err = DMD_ERR_GONE;
+			return -1;
+		}
+		fa->getfd = fd;
+		fmt(fa->getkey, sizeof(fa->getkey), "%s", key);
 	}
 	while (n < len) {
 		r = pread(fd, buf + n, len - n, (off_t)(off + n));
 		if (r == -1 && errno == EINTR)
 			continue;
-		if (r == -1) {
-			seterr(fa, "cannot read", path);
-			close(fd);
-			return -1;
-		}
+		if (r == -1)
+			return seterr(fa, "cannot read", path);
 		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
-	close(fd);
 	*got = n;
 	fa->base.bytes_read += n;
 	account(fa, t0);
@@ -351,6 +373,7 @@ file_del(struct dmd_archive *a, const char *key)
 
 	if (!dmd_archive_key_ok(key))
 		return badkey(fa, key);
+	forget(fa, key);
 	fmt(path, sizeof(path), "%s/%s", fa->dir, key);
 	if (unlink(path) != 0) {
 		account(fa, t0);
@@ -394,6 +417,8 @@ file_close(struct dmd_archive *a)
 
 	if (fa->lockfd != -1)
 		close(fa->lockfd);
+	if (fa->getfd != -1)
+		close(fa->getfd);
 	free(fa);
 }
 
@@ -414,6 +439,7 @@ dmd_archive_file_open(const struct dmd_url *u, char *err, size_t errlen)
 	fa = xcalloc(1, sizeof(*fa));
 	fa->base.ops = &file_ops;
 	fa->lockfd = -1;
+	fa->getfd = -1;
 	n = snprintf(fa->dir, sizeof(fa->dir), "%s%s", u->host, u->path);
 	while (n > 1 && fa->dir[n - 1] == '/')
 		fa->dir[--n] = '\0';

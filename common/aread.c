@@ -32,6 +32,9 @@ struct cached_index {
 	char		 key[DMD_KEY_MAX];
 	struct dmd_aobj	 idx;
 	uint64_t	 use;
+	unsigned char	*tail;		/* the bytes fetched with the index */
+	size_t		 taillen, tailcap;
+	uint64_t	 tailoff;
 };
 
 struct dmd_aread {
@@ -84,8 +87,10 @@ dmd_aread_free(struct dmd_aread *r)
 		return;
 	for (i = 0; i < DMD_AGROUPS; i++)
 		free(r->g[i].o);
-	for (i = 0; i < INDEX_CACHE; i++)
+	for (i = 0; i < INDEX_CACHE; i++) {
 		dmd_aobj_release(&r->ci[i].idx);
+		free(r->ci[i].tail);
+	}
 	free(r->buf);
 	free(r->tmp);
 	free(r);
@@ -139,7 +144,7 @@ list_group(struct dmd_aread *r, unsigned g, struct dmd_text *ex, char *err,
 
 /* The parsed index of object o, from the cache or fetched (its tail, and
  * more only if the index is bigger).  NULL with err set. */
-static const struct dmd_aobj *
+static struct cached_index *
 get_index(struct dmd_aread *r, const struct aobj_ref *o, struct dmd_text *ex,
     char *err, size_t errlen)
 {
@@ -153,7 +158,7 @@ get_index(struct dmd_aread *r, const struct aobj_ref *o, struct dmd_text *ex,
 	for (i = 0; i < INDEX_CACHE; i++)
 		if (strcmp(r->ci[i].key, o->key) == 0) {
 			r->ci[i].use = ++r->clock;
-			return &r->ci[i].idx;
+			return &r->ci[i];
 		}
 	for (i = 0; i < INDEX_CACHE; i++)
 		if (c == NULL || r->ci[i].use < c->use)
@@ -162,8 +167,8 @@ get_index(struct dmd_aread *r, const struct aobj_ref *o, struct dmd_text *ex,
 	len = o->size < DMD_AOBJ_TAIL ? (size_t)o->size : DMD_AOBJ_TAIL;
 	for (;;) {
 		off = o->size - len;
-		r->buf = xgrow(r->buf, &r->bufcap, len + 1, 1);
-		if (dmd_archive_get(r->a, o->key, off, len, r->buf, &got)
+		c->tail = xgrow(c->tail, &c->tailcap, len + 1, 1);
+		if (dmd_archive_get(r->a, o->key, off, len, c->tail, &got)
 		    != 0) {
 			snprintf(err, errlen, "%s", r->a->errstr);
 			return NULL;
@@ -172,7 +177,7 @@ get_index(struct dmd_aread *r, const struct aobj_ref *o, struct dmd_text *ex,
 			dmd_text_printf(ex, "archive: %s: index, %zu bytes at "
 			    "%" PRIu64 ", %.3f ms\n", o->key, got, off,
 			    (dmd_mono_seconds() - t0) * 1e3);
-		rc = got != len ? -1 : dmd_aobj_index(&c->idx, r->buf, got,
+		rc = got != len ? -1 : dmd_aobj_index(&c->idx, c->tail, got,
 		    o->size, &need, why, sizeof(why));
 		if (rc == 0)
 			break;
@@ -185,28 +190,40 @@ get_index(struct dmd_aread *r, const struct aobj_ref *o, struct dmd_text *ex,
 	}
 	snprintf(c->key, sizeof(c->key), "%s", o->key);
 	c->use = ++r->clock;
-	return &c->idx;
+	c->taillen = len;
+	c->tailoff = off;
+	return c;
 }
 
-/* Fetch and check the block of e in object o into r->buf. */
+/* Fetch and check the block of e in object o into r->buf: from the
+ * bytes fetched with the index when it is among them (small objects are
+ * read whole at once: one request per object), else a ranged read. */
 static int
 get_block(struct dmd_aread *r, const struct aobj_ref *o,
-    const struct dmd_aobj_entry *e, struct dmd_text *ex, char *err,
-    size_t errlen)
+    const struct cached_index *c, const struct dmd_aobj_entry *e,
+    struct dmd_text *ex, char *err, size_t errlen)
 {
 	size_t got;
 	double t0 = dmd_mono_seconds();
+	int fetched = 0;
 
 	r->buf = xgrow(r->buf, &r->bufcap, (size_t)e->len + 1, 1);
-	if (dmd_archive_get(r->a, o->key, e->off, (size_t)e->len, r->buf,
-	    &got) != 0) {
+	if (e->off >= c->tailoff && e->off + e->len <= c->tailoff +
+	    c->taillen) {
+		memcpy(r->buf, c->tail + (e->off - c->tailoff),
+		    (size_t)e->len);
+		got = (size_t)e->len;
+	} else if (dmd_archive_get(r->a, o->key, e->off, (size_t)e->len,
+	    r->buf, &got) != 0) {
 		snprintf(err, errlen, "%s", r->a->errstr);
 		return -1;
-	}
+	} else
+		fetched = 1;
 	if (ex != NULL)
 		dmd_text_printf(ex, "archive: %s: %s %s, %zu bytes at %" PRIu64
-		    ", %.3f ms\n", o->key, e->name, e->res ? "rollup" : "points",
-		    got, e->off, (dmd_mono_seconds() - t0) * 1e3);
+		    ", %s, %.3f ms\n", o->key, e->name, e->res ? "rollup" :
+		    "points", got, e->off, fetched ? "ranged read" :
+		    "came with the index", (dmd_mono_seconds() - t0) * 1e3);
 	if (!dmd_aobj_check(e, r->buf, got)) {
 		snprintf(err, errlen, "archive object %s: block of \"%s\" fails "
 		    "its checksum", o->key, e->name);
@@ -241,6 +258,7 @@ read_series(struct dmd_aread *r, const char *name, int64_t from,
 	unsigned g = dmd_agroup(name);
 	struct group_list *gl;
 	const struct dmd_aobj *idx;
+	struct cached_index *ci;
 	const struct dmd_aobj_entry *e, *best;
 	size_t i, k;
 	long got;
@@ -254,8 +272,9 @@ read_series(struct dmd_aread *r, const char *name, int64_t from,
 
 		if (end < from || o->start > until)
 			continue;
-		if ((idx = get_index(r, o, ex, err, errlen)) == NULL)
+		if ((ci = get_index(r, o, ex, err, errlen)) == NULL)
 			return -1;
+		idx = &ci->idx;
 		best = NULL;
 		if (step > 0 && o->start >= from && end <= until &&
 		    !has_points(newer, nnewer, o->start, end))
@@ -267,7 +286,7 @@ read_series(struct dmd_aread *r, const char *name, int64_t from,
 					best = e;
 			}
 		if (best != NULL) {
-			if (get_block(r, o, best, ex, err, errlen) != 0)
+			if (get_block(r, o, ci, best, ex, err, errlen) != 0)
 				return -1;
 			*ru = xgrow(*ru, capru, *nru + (size_t)best->count + 1,
 			    sizeof(**ru));
@@ -285,7 +304,7 @@ read_series(struct dmd_aread *r, const char *name, int64_t from,
 		if ((e = dmd_aobj_find(idx, name, 0)) == NULL ||
 		    e->last < from || e->first > until)
 			continue;
-		if (get_block(r, o, e, ex, err, errlen) != 0)
+		if (get_block(r, o, ci, e, ex, err, errlen) != 0)
 			return -1;
 		if (dmd_block_decode((const char *)r->buf, (size_t)e->len, from,
 		    until, s, n, cap) != 0) {

@@ -174,11 +174,11 @@ agg_value(const struct dmd_rollup *b, int agg)
 	case DMD_AGG_MAX:
 		return b->max;
 	case DMD_AGG_SUM:
-		return b->sum + b->comp;
+		return dmd_rollup_sum(b);
 	case DMD_AGG_COUNT:
 		return (double)b->count;
 	default:
-		return (b->sum + b->comp) / (double)b->count;
+		return dmd_rollup_sum(b) / (double)b->count;
 	}
 }
 

@@ -123,10 +123,27 @@ dmd_value_format(double v, char *buf)
 	 * 15 digits), and 17 always round-trips. */
 	/* ...except for subnormals, which carry fewer digits: search up
 	 * from one (rare, so the cost does not matter). */
-	for (prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
-		n = snprintf(buf, DMD_VALUE_STRMAX, "%.*g", prec, v);
-		if (prec == 17 || strtod(buf, NULL) == v)
-			break;
+	if (fabs(v) < DBL_MIN) {
+		for (prec = 1; prec <= 17; prec++) {
+			n = snprintf(buf, DMD_VALUE_STRMAX, "%.*g", prec, v);
+			if (prec == 17 || strtod(buf, NULL) == v)
+				break;
+		}
+		return n;
+	}
+	/* most values that get here need 16 or 17 digits: try 16 first,
+	 * then 15 only if 16 reads back */
+	n = snprintf(buf, DMD_VALUE_STRMAX, "%.16g", v);
+	if (strtod(buf, NULL) != v)
+		return snprintf(buf, DMD_VALUE_STRMAX, "%.17g", v);
+	{
+		char b15[DMD_VALUE_STRMAX];
+		int n15 = snprintf(b15, sizeof(b15), "%.15g", v);
+
+		if (strtod(b15, NULL) == v) {
+			memcpy(buf, b15, (size_t)n15 + 1);
+			return n15;
+		}
 	}
 	return n;
 }

@@ -31,9 +31,45 @@ ksum(double *sum, double *comp, double v)
 	*sum = t;
 }
 
+#define MICRO	1e6
+#define EXACT	9007199254740992.0	/* 2^53 */
+
+/* v in millionths into *u, if that is exact. */
+static int
+micro(double v, dmd_i128 *u)
+{
+	double r = nearbyint(v * MICRO);
+
+	if (!(fabs(r) < EXACT) || r / MICRO != v)
+		return -1;
+	*u = (dmd_i128)(int64_t)r;
+	return 0;
+}
+
+double
+dmd_rollup_sum(const struct dmd_rollup *b)
+{
+	dmd_i128 m = b->isum < 0 ? -b->isum : b->isum;
+
+	/* an integer below 2^53 converts exactly; one division rounds */
+	if (!b->inexact && m <= (dmd_i128)9007199254740992LL)
+		return (double)(int64_t)b->isum / MICRO;
+	return b->sum + b->comp;
+}
+
 void
 dmd_rollup_add(struct dmd_rollup *b, double v)
 {
+	dmd_i128 u = 0;
+
+	if (b->count == 0) {
+		b->isum = 0;
+		b->inexact = 0;
+	}
+	if (!b->inexact && micro(v, &u) == 0)
+		b->isum += u;
+	else
+		b->inexact = 1;
 	if (b->count == 0) {
 		b->min = b->max = v;
 		b->sum = v;
@@ -63,6 +99,8 @@ dmd_rollup_merge(struct dmd_rollup *a, const struct dmd_rollup *b)
 		a->max = b->max;
 	ksum(&a->sum, &a->comp, b->sum);
 	a->comp += b->comp;
+	a->isum += b->isum;
+	a->inexact |= b->inexact;
 	a->count += b->count;
 }
 
@@ -81,9 +119,9 @@ dmd_rollup_make(const struct dmd_sample *s, size_t n, int64_t res,
 		}
 		dmd_rollup_add(&out[o - 1], s[i].value);
 	}
-	/* store the sum with its error folded in */
+	/* store the sum as one double: exact decimal sums stay exact */
 	for (i = 0; i < o; i++) {
-		out[i].sum += out[i].comp;
+		out[i].sum = dmd_rollup_sum(&out[i]);
 		out[i].comp = 0;
 	}
 	return o;
@@ -136,7 +174,7 @@ dmd_rollup_encode(const struct dmd_rollup *r, size_t n, unsigned char *out)
 		for (i = 0; i < n; i++) {
 			s[i].time = r[i].t;
 			s[i].value = k == 0 ? r[i].min : k == 1 ? r[i].max :
-			    k == 2 ? r[i].sum + r[i].comp : (double)r[i].count;
+			    k == 2 ? dmd_rollup_sum(&r[i]) : (double)r[i].count;
 		}
 		len = dmd_codec_encode(s, n, tmp);
 		o += put_varint(out + o, len);
@@ -186,8 +224,11 @@ dmd_rollup_decode(const unsigned char *in, size_t len, struct dmd_rollup *out,
 				out[i].min = s[i].value;
 			else if (k == 1)
 				out[i].max = s[i].value;
-			else if (k == 2)
+			else if (k == 2) {
 				out[i].sum = s[i].value;
+				out[i].inexact = micro(s[i].value,
+				    &out[i].isum) != 0;
+			}
 			else if (!(s[i].value >= 1 && s[i].value <= 9e15))
 				goto out;
 			else

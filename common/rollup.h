@@ -16,11 +16,22 @@
 
 #include "point.h"
 
+/* Sums are kept exactly, as integers of millionths, while every value
+ * is a decimal of at most 6 places (the usual case: gauges with two
+ * decimals, counters); so a sum folded from stored buckets equals the
+ * sum of the points, to the bit.  Otherwise a compensated double sum. */
+__extension__ typedef __int128 dmd_i128;
+
 struct dmd_rollup {
 	int64_t		 t;		/* bucket start */
 	double		 min, max, sum, comp;	/* comp: sum's error */
+	dmd_i128	 isum;		/* exact sum in millionths */
+	int		 inexact;	/* isum does not hold the sum */
 	uint64_t	 count;
 };
+
+/* The sum of a bucket. */
+double dmd_rollup_sum(const struct dmd_rollup *b);
 
 /* Fold n samples (sorted, unique times) into buckets of res seconds
  * aligned to the epoch; out has room for n.  Returns the buckets. */
