@@ -28,7 +28,7 @@
 
 #define DMD_AOBJ_VERSION	1
 #define DMD_AOBJ_FOOTER		28
-#define DMD_AOBJ_TAIL		(16 * 1024)
+#define DMD_AOBJ_TAIL		(8 * 1024)
 
 struct dmd_aobj_entry {
 	char		 name[DMD_NAME_MAX + 1];

@@ -109,12 +109,115 @@ format_decimal(double v, char *buf)
 	return n;
 }
 
+/*
+ * The digits printf("%.*g") would give, without printf: for a normal
+ * double in [1e-4, 1e15) every quantity below fits 128 bits, so the
+ * correctly rounded p-digit decimal and the test whether it reads back
+ * are exact integer arithmetic.  |v| = m / 2^sh with m < 2^53.
+ */
+typedef unsigned __int128 u128;
+
+static u128
+pow10u(int k)
+{
+	u128 r = 1;
+
+	while (k-- > 0)
+		r *= 10;
+	return r;
+}
+
+/* round(m * 10^k / 2^sh), ties to even */
+static u128
+scaled_round(uint64_t m, int k, int sh)
+{
+	u128 x = (u128)m * pow10u(k), q = x >> sh, r = x - (q << sh);
+	u128 half = (u128)1 << (sh - 1);
+
+	if (r > half || (r == half && (q & 1)))
+		q++;
+	return q;
+}
+
+static int
+format_exact(double v, char *buf)
+{
+	char dig[24];
+	double a = fabs(v);
+	uint64_t m;
+	u128 N, p10k, lo;
+	int e, sh, X, p, k, i, n = 0, nd, ok;
+
+	if (!(a >= 1e-4 && a < 1e15))
+		return -1;
+	m = (uint64_t)ldexp(frexp(a, &e), 53);
+	sh = 53 - e;			/* 3 .. 67 */
+	X = (int)floor(log10(a));
+	for (p = 15; p <= 17; p++) {
+		for (;;) {		/* X may be off by one near 10^X */
+			k = p - 1 - X;
+			N = scaled_round(m, k, sh);
+			if (N >= pow10u(p))
+				X++;
+			else if (N < pow10u(p - 1))
+				X--;
+			else
+				break;
+		}
+		if (p == 17)
+			break;
+		/* does N / 10^k read back as v? within half the gap to
+		 * the neighbour on its side (a quarter below a power of
+		 * two), ties to even */
+		p10k = pow10u(k);
+		lo = (u128)m * p10k;
+		if ((N << sh) >= lo) {
+			u128 d = (N << sh) - lo;
+
+			ok = 2 * d < p10k || (2 * d == p10k && !(m & 1));
+		} else {
+			u128 d = lo - (N << sh);
+			int q = m == (1ULL << 52) ? 4 : 2;
+
+			ok = q * d < p10k || (q * d == p10k && !(m & 1));
+		}
+		if (ok)
+			break;
+	}
+	for (nd = 0; N > 0; N /= 10)
+		dig[nd++] = (char)('0' + (int)(N % 10));
+	/* dig holds p digits, least significant first */
+	while (nd > 1 && dig[0] == '0' && nd - 1 > X + 1) {
+		memmove(dig, dig + 1, (size_t)--nd);
+	}
+	if (v < 0)
+		buf[n++] = '-';
+	if (X < 0) {
+		buf[n++] = '0';
+		buf[n++] = '.';
+		for (i = 0; i < -X - 1; i++)
+			buf[n++] = '0';
+		for (i = nd - 1; i >= 0; i--)
+			buf[n++] = dig[i];
+	} else {
+		for (i = nd - 1; i >= 0; i--) {
+			buf[n++] = dig[i];
+			if (nd - 1 - i == X && i > 0)
+				buf[n++] = '.';
+		}
+	}
+	buf[n] = '\0';
+	return n;
+}
+
 int
 dmd_value_format(double v, char *buf)
 {
 	int prec, n = 0;
 
 	if ((n = format_decimal(v, buf)) >= 0)
+		return n;
+	if ((n = format_exact(v, buf)) >= 0)
 		return n;
 
 	/* The shortest digits that read back: a round trip at 15 digits
