@@ -14,6 +14,7 @@
 #include "archive.h"
 #include "archiver.h"
 #include "clock.h"
+#include "codec.h"
 #include "numarg.h"
 #include "prog.h"
 #include "stats.h"
@@ -108,6 +109,7 @@ parse_retention(struct dmd_archive_opts *o, const char *list)
 	if (strchr(buf, '=') == NULL) {
 		d = seconds("retention", buf, 1);
 		o->retention = d;
+		o->retention_all = d;
 		for (i = 0; i < o->nrollups; i++)
 			o->rollup_retention[i] = d;
 		return;
@@ -192,6 +194,9 @@ main(int argc, char *argv[])
 		usage();
 	if (retention != NULL)	/* after --rollups, whatever the order */
 		parse_retention(&o, retention);
+	if (o.nrollups > 0 && o.period / o.rollups[0] > DMD_CODEC_MAX_POINTS)
+		errx(DMD_EXIT_USAGE, "rollup of %us: over %d buckets a period",
+		    o.rollups[0], DMD_CODEC_MAX_POINTS);
 
 	if ((table = dmd_table_open(table_url, errbuf, sizeof(errbuf))) == NULL)
 		errx(DMD_EXIT_USAGE, "table \"%s\": %s", table_url, errbuf);
@@ -216,6 +221,7 @@ main(int argc, char *argv[])
 		dmd_stats_set(&st, "objects", (double)n.objects);
 		dmd_stats_set(&st, "bytes", (double)n.bytes);
 		dmd_stats_set(&st, "deleted", (double)n.deleted);
+		dmd_stats_set(&st, "raw_blocks", (double)n.raw_blocks);
 		dmd_stats_set(&st, "busy", (double)n.busy);
 		dmd_stats_backend(&st, "table", &table->stats);
 		dmd_stats_backend(&st, "archive", &archive->stats);

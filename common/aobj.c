@@ -84,8 +84,8 @@ dmd_aobj_init(struct dmd_aobj *o)
 
 void
 dmd_aobj_add(struct dmd_aobj *o, const char *name, uint32_t res,
-    int64_t first, int64_t last, uint64_t count, const unsigned char *blk,
-    size_t len)
+    int64_t first, int64_t last, uint64_t count, uint64_t seq,
+    const unsigned char *blk, size_t len)
 {
 	struct dmd_aobj_entry *e;
 
@@ -96,6 +96,7 @@ dmd_aobj_add(struct dmd_aobj *o, const char *name, uint32_t res,
 	e->first = first;
 	e->last = last;
 	e->count = count;
+	e->seq = seq;
 	e->off = o->len;
 	e->len = len;
 	e->crc = dmd_crc32(0, blk, len);
@@ -124,6 +125,7 @@ dmd_aobj_finish(struct dmd_aobj *o)
 		put_varint(o, e->count);
 		put_varint(o, e->off);
 		put_varint(o, e->len);
+		put_varint(o, e->seq);
 		put_le(o, e->crc, 4);
 	}
 	iend = o->len;
@@ -151,7 +153,7 @@ dmd_aobj_index(struct dmd_aobj *o, const unsigned char *tail, size_t taillen,
     uint64_t total, uint64_t *need, char *err, size_t errlen)
 {
 	const unsigned char *f, *ix;
-	uint64_t ioff, ilen, n, v[6];
+	uint64_t ioff, ilen, n, v[7];
 	size_t pos, i, nl;
 	uint32_t icrc;
 	int k;
@@ -196,7 +198,7 @@ dmd_aobj_index(struct dmd_aobj *o, const unsigned char *tail, size_t taillen,
 		memcpy(e->name, ix + pos, nl);
 		e->name[nl] = '\0';
 		pos += nl;
-		for (k = 0; k < 6; k++)
+		for (k = 0; k < 7; k++)
 			if (get_varint(ix, (size_t)ilen, &pos, &v[k]) != 0)
 				goto bad;
 		if (pos + 4 > ilen || v[0] > UINT32_MAX || v[4] > ioff ||
@@ -208,6 +210,7 @@ dmd_aobj_index(struct dmd_aobj *o, const unsigned char *tail, size_t taillen,
 		e->count = v[3];
 		e->off = v[4];
 		e->len = v[5];
+		e->seq = v[6];
 		e->crc = (uint32_t)get_le(ix + pos, 4);
 		pos += 4;
 		if (e->first > e->last)

@@ -7,8 +7,10 @@
  *                        (rollup.h)
  *   index                one entry per block, sorted by (name, resolution):
  *                        namelen(1) name  res  first  last  count  off  len
- *                        crc32(4, LE) of the block (varints; first and last
- *                        zigzag'd)
+ *                        seq  crc32(4, LE) of the block (varints; first and
+ *                        last zigzag'd; seq: the newest flush sequence of
+ *                        the points, which orders the block among table
+ *                        chunks)
  *   footer (28 bytes)    "DMDA" version(1) 0 0 0  index_off(8)  index_len(4)
  *                        index_crc(4)  entries(4), little-endian
  *
@@ -26,7 +28,7 @@
 
 #include "point.h"
 
-#define DMD_AOBJ_VERSION	1
+#define DMD_AOBJ_VERSION	2
 #define DMD_AOBJ_FOOTER		28
 #define DMD_AOBJ_TAIL		(8 * 1024)
 
@@ -36,6 +38,7 @@ struct dmd_aobj_entry {
 	int64_t		 first, last;	/* times of the first, last point */
 	uint64_t	 count;		/* points or buckets */
 	uint64_t	 off, len;	/* the block's bytes in the object */
+	uint64_t	 seq;		/* newest flush sequence of its points */
 	uint32_t	 crc;
 };
 
@@ -49,8 +52,8 @@ struct dmd_aobj {
 /* Building: add blocks sorted by (name, res), then finish. */
 void dmd_aobj_init(struct dmd_aobj *o);
 void dmd_aobj_add(struct dmd_aobj *o, const char *name, uint32_t res,
-    int64_t first, int64_t last, uint64_t count, const unsigned char *blk,
-    size_t len);
+    int64_t first, int64_t last, uint64_t count, uint64_t seq,
+    const unsigned char *blk, size_t len);
 /* Append index and footer; the object is o->buf, o->len bytes. */
 void dmd_aobj_finish(struct dmd_aobj *o);
 void dmd_aobj_release(struct dmd_aobj *o);

@@ -14,6 +14,9 @@
 #include "rollup.h"
 #include "xmalloc.h"
 
+#define BUDGET		(64 << 20)	/* chunk bytes held at once */
+#define WINDOW		7		/* periods a step past BUDGET */
+
 /* An object of a group, from the listing. */
 struct obj {
 	char		 key[DMD_KEY_MAX];
@@ -56,6 +59,8 @@ struct run {
 	size_t		 datalen, datacap;
 	size_t		 cur;		/* name being read */
 	int64_t		 cutoff;
+	int64_t		 wend;		/* chunks ending before it */
+	int		 over;		/* the chunks passed BUDGET */
 };
 
 unsigned
@@ -156,10 +161,17 @@ on_chunk(void *arg, const struct dmd_chunk *c)
 	struct run *r = arg;
 	struct mchunk *m;
 
-	if (c->last >= r->cutoff)
-		return 0;	/* not wholly old enough: next run */
-	r->data = xgrow(r->data, &r->datacap, r->datalen + c->len, 1);
-	memcpy(r->data + r->datalen, c->data, c->len);
+	if (c->last >= r->wend)
+		return 0;	/* not wholly old enough: later */
+	/* past the memory budget, keep only what the chunk is */
+	if (!r->over && r->datalen + c->len > BUDGET) {
+		r->over = 1;
+		r->datalen = 0;
+	}
+	if (!r->over) {
+		r->data = xgrow(r->data, &r->datacap, r->datalen + c->len, 1);
+		memcpy(r->data + r->datalen, c->data, c->len);
+	}
 	r->ch = xgrow(r->ch, &r->capch, r->nch + 1, sizeof(*r->ch));
 	m = &r->ch[r->nch++];
 	m->name = r->cur;
@@ -168,7 +180,8 @@ on_chunk(void *arg, const struct dmd_chunk *c)
 	m->seq = c->seq;
 	m->off = r->datalen;
 	m->len = c->len;
-	r->datalen += c->len;
+	if (!r->over)
+		r->datalen += c->len;
 	return 0;
 }
 
@@ -268,6 +281,58 @@ out:
 	return rv;
 }
 
+/* One series of the object being built. */
+struct bseries {
+	char		*name;
+	struct dmd_sample *s;		/* points: the old object's, then
+					 * the chunks', resolved */
+	size_t		 n, cap;
+	uint64_t	 seq;		/* newest flush sequence */
+	uint32_t	 res[DMD_ROLLUPS_MAX];	/* rollups the old object had */
+	size_t		 nres;
+};
+
+static int
+cmpbs(const void *a, const void *b)
+{
+	return strcmp(((const struct bseries *)a)->name,
+	    ((const struct bseries *)b)->name);
+}
+
+static struct bseries *
+bs_get(struct bseries **v, size_t *n, size_t *cap, const char *name)
+{
+	size_t i;
+
+	for (i = *n; i-- > 0; )		/* the last one, mostly */
+		if (strcmp((*v)[i].name, name) == 0)
+			return &(*v)[i];
+	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+	memset(&(*v)[*n], 0, sizeof(**v));
+	(*v)[*n].name = xstrdup(name);
+	return &(*v)[(*n)++];
+}
+
+static int
+same_samples(const struct dmd_sample *a, const struct dmd_sample *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].time != b[i].time ||
+		    memcmp(&a[i].value, &b[i].value, sizeof(double)) != 0)
+			return 0;
+	return 1;
+}
+
+/* Is period [p, p + P) past the retention of raw points? */
+static int
+raw_expired(const struct run *r, int64_t p)
+{
+	return r->o->retention > 0 &&
+	    p + r->o->period <= r->o->now - r->o->retention;
+}
+
 /* Build and store the object of period [p, p + P) of group g from the
  * current object (cur, or NULL) and the chunks; delete cur once the new
  * one reads back. */
@@ -275,56 +340,46 @@ static int
 build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
 {
 	const int64_t P = r->o->period;
-	size_t nn = r->nnames[g], i, k, nblocks = 0;
-	struct pseries *ps = xcalloc(nn ? nn : 1, sizeof(*ps));
-	char **extra = NULL;	/* names only the old object has */
-	size_t nextra = 0, capextra = 0, capxs = 0;
-	struct pseries *xs = NULL;
+	struct bseries *bs = NULL, *b;
+	size_t nbs = 0, capbs = 0, i, j, k, len, nr, nblocks = 0;
 	struct dmd_aobj idx, out;
 	unsigned char *obuf = NULL, *blk = NULL;
 	struct dmd_rollup *ru = NULL;
-	size_t ocap = 0, blkcap = 0, rcap = 0;
+	struct dmd_sample *chk = NULL;
+	size_t ocap = 0, blkcap = 0, rcap = 0, chkcap = 0, nchk;
+	uint32_t res[2 * DMD_ROLLUPS_MAX];
 	uint64_t seq = 0;
 	char key[DMD_KEY_MAX];
-	int rv = -1;
+	int rv = -1, put = 0;
 
 	dmd_aobj_init(&idx);
 	dmd_aobj_init(&out);
 
-	/* the points the current object holds: older than any chunk */
+	/* the points the current object holds */
 	if (cur != NULL) {
 		if (read_object(r, cur, &obuf, &ocap, &idx) != 0)
 			goto done;
 		seq = cur->seq + 1;
 		for (i = 0; i < idx.n; i++) {
 			const struct dmd_aobj_entry *e = &idx.e[i];
-			char **hit;
-			struct pseries *dst;
-			char *nm = (char *)e->name;
 
-			if (e->res != 0)
-				continue;
 			if (!dmd_aobj_check(e, obuf + e->off, (size_t)e->len)) {
 				failf(r, "archive", "object %s: block of "
 				    "\"%s\" fails its checksum", cur->key,
 				    e->name);
 				goto done;
 			}
-			hit = nn ? bsearch(&nm, r->names[g], nn,
-			    sizeof(char *), cmpstr) : NULL;
-			if (hit != NULL)
-				dst = &ps[hit - r->names[g]];
-			else {
-				extra = xgrow(extra, &capextra, nextra + 1,
-				    sizeof(*extra));
-				xs = xgrow(xs, &capxs, nextra + 1, sizeof(*xs));
-				extra[nextra] = xstrdup(e->name);
-				memset(&xs[nextra], 0, sizeof(*xs));
-				dst = &xs[nextra++];
+			b = bs_get(&bs, &nbs, &capbs, e->name);
+			if (e->seq > b->seq)
+				b->seq = e->seq;
+			if (e->res != 0) {
+				if (b->nres < DMD_ROLLUPS_MAX)
+					b->res[b->nres++] = e->res;
+				continue;
 			}
 			if (dmd_block_decode((const char *)obuf + e->off,
-			    (size_t)e->len, INT64_MIN, INT64_MAX, &dst->s,
-			    &dst->n, &dst->cap) != 0) {
+			    (size_t)e->len, INT64_MIN, INT64_MAX, &b->s, &b->n,
+			    &b->cap) != 0) {
 				failf(r, "archive", "object %s: block of "
 				    "\"%s\" does not decode", cur->key,
 				    e->name);
@@ -332,60 +387,90 @@ build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
 			}
 		}
 	}
-	/* then the chunks, in flush order */
-	for (k = 0; k < r->nch; k++) {
+	/* then the chunks, in flush order: newer than what the object has
+	 * of them; a period past the raw points' retention takes none
+	 * (they are deleted with the others) */
+	for (k = 0; k < r->nch && !raw_expired(r, p); k++) {
 		const struct mchunk *c = &r->ch[k];
-		struct pseries *dst = &ps[c->name];
 
 		if (c->last < p || c->first >= p + P)
 			continue;
-		if (c->seq > seq)
-			seq = c->seq;
+		b = bs_get(&bs, &nbs, &capbs, r->names[g][c->name]);
+		if (c->seq > b->seq)
+			b->seq = c->seq;
 		if (dmd_block_decode((const char *)r->data + c->off, c->len, p,
-		    p + P - 1, &dst->s, &dst->n, &dst->cap) != 0) {
+		    p + P - 1, &b->s, &b->n, &b->cap) != 0) {
 			failf(r, "table", "corrupt chunk of \"%s\" in the "
-			    "table", r->names[g][c->name]);
+			    "table", b->name);
 			goto done;
 		}
 	}
+	if (nbs > 1)
+		qsort(bs, nbs, sizeof(*bs), cmpbs);
 
-	/* the new object: every series, sorted by name */
-	{
-		/* the table's names and those only the old object has
-		 * (in index order: sorted), merged */
-		size_t a = 0, b = 0;
+	for (i = 0; i < nbs; i++) {
+		b = &bs[i];
+		if (b->seq > seq)
+			seq = b->seq;
+		if (b->n == 0 && b->nres == 0)
+			continue;
+		if (b->n == 0) {
+			/* raw points past retention, rollups kept: copy */
+			for (k = 0; k < idx.n; k++)
+				if (strcmp(idx.e[k].name, b->name) == 0 &&
+				    idx.e[k].res != 0) {
+					const struct dmd_aobj_entry *e =
+					    &idx.e[k];
 
-		while (a < nn || b < nextra) {
-			int useb = a >= nn || (b < nextra &&
-			    strcmp(extra[b], r->names[g][a]) < 0);
-			struct pseries *sp = useb ? &xs[b] : &ps[a];
-			const char *name = useb ? extra[b] : r->names[g][a];
-			size_t len, j, nr;
+					dmd_aobj_add(&out, e->name, e->res,
+					    e->first, e->last, e->count, e->seq,
+					    obuf + e->off, (size_t)e->len);
+					nblocks++;
+				}
+			continue;
+		}
+		b->n = dmd_samples_resolve(b->s, b->n);
+		blk = xgrow(blk, &blkcap, dmd_block_bound(b->n), 1);
+		len = dmd_block_encode(b->s, b->n, (char *)blk);
+		/* verify before the chunks can go: decode and compare */
+		nchk = 0;
+		if (dmd_block_decode((const char *)blk, len, INT64_MIN,
+		    INT64_MAX, &chk, &nchk, &chkcap) != 0 || nchk != b->n ||
+		    !same_samples(chk, b->s, b->n)) {
+			len = dmd_block_encode_raw(b->s, b->n, (char *)blk);
+			r->cnt->raw_blocks++;
+		}
+		dmd_aobj_add(&out, b->name, 0, b->s[0].time,
+		    b->s[b->n - 1].time, b->n, b->seq, blk, len);
+		nblocks++;
+		r->cnt->points += b->n;
+		/* rollups: those asked for, and those the old object had */
+		nr = 0;
+		for (j = 0; j < r->o->nrollups; j++)
+			res[nr++] = r->o->rollups[j];
+		for (j = 0; j < b->nres; j++) {
+			for (k = 0; k < nr && res[k] != b->res[j]; k++)
+				;
+			if (k == nr)
+				res[nr++] = b->res[j];
+		}
+		for (j = 1; j < nr; j++)	/* ascending: index order */
+			for (k = j; k > 0 && res[k - 1] > res[k]; k--) {
+				uint32_t t = res[k];
 
-			if (useb)
-				b++;
-			else
-				a++;
-			if (sp->n == 0)
-				continue;
-			sp->n = dmd_samples_resolve(sp->s, sp->n);
-			blk = xgrow(blk, &blkcap, dmd_block_bound(sp->n), 1);
-			len = dmd_block_encode(sp->s, sp->n, (char *)blk);
-			dmd_aobj_add(&out, name, 0, sp->s[0].time,
-			    sp->s[sp->n - 1].time, sp->n, blk, len);
-			nblocks++;
-			r->cnt->points += sp->n;
-			for (j = 0; j < r->o->nrollups; j++) {
-				ru = xgrow(ru, &rcap, sp->n, sizeof(*ru));
-				nr = dmd_rollup_make(sp->s, sp->n,
-				    r->o->rollups[j], ru);
-				blk = xgrow(blk, &blkcap, dmd_rollup_bound(nr),
-				    1);
-				len = dmd_rollup_encode(ru, nr, blk);
-				dmd_aobj_add(&out, name, r->o->rollups[j],
-				    ru[0].t, ru[nr - 1].t, nr, blk, len);
-				nblocks++;
+				res[k] = res[k - 1];
+				res[k - 1] = t;
 			}
+		for (j = 0; j < nr; j++) {
+			size_t nb;
+
+			ru = xgrow(ru, &rcap, b->n, sizeof(*ru));
+			nb = dmd_rollup_make(b->s, b->n, res[j], ru);
+			blk = xgrow(blk, &blkcap, dmd_rollup_bound(nb), 1);
+			len = dmd_rollup_encode(ru, nb, blk);
+			dmd_aobj_add(&out, b->name, res[j], ru[0].t,
+			    ru[nb - 1].t, nb, b->seq, blk, len);
+			nblocks++;
 		}
 	}
 	if (nblocks == 0) {
@@ -393,14 +478,16 @@ build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
 		goto done;
 	}
 	dmd_aobj_finish(&out);
-	/* above the current object's, and the chunks': see archiver.h */
+	/* above the current object's and the chunks': see archiver.h */
 	dmd_akey_make(key, sizeof(key), g, p, P, seq);
 	if (dmd_archive_put(r->a, key, out.buf, out.len) != 0) {
 		fail(r, "archive", r->a->errstr);
 		goto done;
 	}
+	put = 1;
 	if (verify(r, key, out.len, nblocks) != 0)
 		goto done;
+	put = 2;
 	r->cnt->objects++;
 	r->cnt->bytes += out.len;
 	if (cur != NULL) {
@@ -412,18 +499,18 @@ build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
 	}
 	rv = 0;
 done:
-	for (i = 0; i < nn; i++)
-		free(ps[i].s);
-	free(ps);
-	for (i = 0; i < nextra; i++) {
-		free(extra[i]);
-		free(xs[i].s);
+	/* an object that did not read back must not stay current */
+	if (rv != 0 && put == 1)
+		(void)dmd_archive_del(r->a, key);
+	for (i = 0; i < nbs; i++) {
+		free(bs[i].name);
+		free(bs[i].s);
 	}
-	free(extra);
-	free(xs);
+	free(bs);
 	free(obuf);
 	free(blk);
 	free(ru);
+	free(chk);
 	dmd_aobj_release(&idx);
 	dmd_aobj_release(&out);
 	return rv;
@@ -483,24 +570,34 @@ current_of(struct run *r, int64_t p)
 }
 
 /* Move the group's old chunks. */
+/* Read the group's chunks that end before wend. */
 static int
-move_group(struct run *r, unsigned g)
+collect(struct run *r, unsigned g, int64_t wend)
 {
-	size_t i, k, nseries;
+	size_t i;
+
+	r->nch = r->datalen = 0;
+	r->over = 0;
+	r->wend = wend;
+	for (i = 0; i < r->nnames[g]; i++) {
+		r->cur = i;
+		if (dmd_table_get(r->t, r->names[g][i], INT64_MIN, wend - 1,
+		    on_chunk, r) != 0)
+			return fail(r, "table", r->t->errstr);
+	}
+	if (r->nch > 1)
+		qsort(r->ch, r->nch, sizeof(*r->ch), cmpseq);
+	return 0;
+}
+
+/* Archive the collected chunks (r->ch, all with data) and delete them. */
+static int
+move_chunks(struct run *r, unsigned g)
+{
+	size_t k, nseries;
 	int64_t p, lo = INT64_MAX, hi = INT64_MIN;
 	char *seen;
 
-	r->nch = r->datalen = 0;
-	for (i = 0; i < r->nnames[g]; i++) {
-		r->cur = i;
-		if (dmd_table_get(r->t, r->names[g][i], INT64_MIN,
-		    r->cutoff - 1, on_chunk, r) != 0)
-			return fail(r, "table", r->t->errstr);
-	}
-	if (r->nch == 0)
-		return 0;
-	if (r->nch > 1)
-		qsort(r->ch, r->nch, sizeof(*r->ch), cmpseq);
 	for (k = 0; k < r->nch; k++) {
 		if (r->ch[k].first < lo)
 			lo = r->ch[k].first;
@@ -541,6 +638,57 @@ move_group(struct run *r, unsigned g)
 	return 0;
 }
 
+/* Move the group's old chunks: all at once when they fit the memory
+ * budget, else a window of WINDOW periods at a time, oldest first. */
+static int
+move_group(struct run *r, unsigned g)
+{
+	int64_t lo, wend, P = r->o->period;
+	size_t k, kmin;
+
+	if (collect(r, g, r->cutoff) != 0)
+		return -1;
+	while (r->nch > 0) {
+		if (!r->over)
+			return move_chunks(r, g);
+		/* the window: from the oldest chunk, at least as far as
+		 * its end, so that every window moves something */
+		for (k = 1, kmin = 0; k < r->nch; k++)
+			if (r->ch[k].first < r->ch[kmin].first)
+				kmin = k;
+		lo = floor_to(r->ch[kmin].first, P);
+		wend = lo + WINDOW * P;
+		if (floor_to(r->ch[kmin].last, P) + P > wend)
+			wend = floor_to(r->ch[kmin].last, P) + P;
+		if (wend > r->cutoff)
+			wend = r->cutoff;
+		if (collect(r, g, wend) != 0)
+			return -1;
+		if (r->over)
+			return failf(r, "table", "the chunks of group %02x "
+			    "in %d periods exceed %d MB", g, WINDOW,
+			    BUDGET >> 20);
+		if (move_chunks(r, g) != 0 || list_group(r, g) != 0 ||
+		    collect(r, g, r->cutoff) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The retention of blocks of resolution res (0: the raw points). */
+static int64_t
+retention_of(const struct dmd_archive_opts *o, uint32_t res)
+{
+	size_t j;
+
+	if (res == 0)
+		return o->retention;
+	for (j = 0; j < o->nrollups; j++)
+		if (o->rollups[j] == res)
+			return o->rollup_retention[j];
+	return o->retention_all;
+}
+
 /* Drop what is past retention in the group's current objects: whole
  * objects, or the resolutions past theirs (rewritten without them). */
 static int
@@ -549,10 +697,20 @@ expire_group(struct run *r, unsigned g)
 	const struct dmd_archive_opts *o = r->o;
 	struct dmd_aobj idx, out;
 	unsigned char *buf = NULL;
-	size_t cap = 0, i, j, k, nkeep;
+	size_t cap = 0, i, k, nkeep;
 	char key[DMD_KEY_MAX];
-	int rv = 0, drop[DMD_ROLLUPS_MAX + 1], any, all;
+	int64_t minret;
+	int rv = 0, any, all;
 
+	/* the shortest retention set: objects younger than it keep all */
+	minret = o->retention;
+	for (k = 0; k <= o->nrollups; k++) {
+		int64_t x = k < o->nrollups ? o->rollup_retention[k] :
+		    o->retention_all;
+
+		if (x > 0 && (minret == 0 || x < minret))
+			minret = x;
+	}
 	dmd_aobj_init(&idx);
 	for (i = 0; i < r->nobjs && rv == 0; i++) {
 		const struct obj *ob = &r->objs[i];
@@ -560,14 +718,21 @@ expire_group(struct run *r, unsigned g)
 
 		if (!ob->current)
 			continue;
-		drop[0] = o->retention > 0 && end <= o->now - o->retention;
-		any = drop[0];
-		all = drop[0];
-		for (j = 0; j < o->nrollups; j++) {
-			drop[j + 1] = o->rollup_retention[j] > 0 &&
-			    end <= o->now - o->rollup_retention[j];
-			any |= drop[j + 1];
-			all &= drop[j + 1];
+		if (minret == 0 || end > o->now - minret)
+			continue;	/* nothing in it can be past its own */
+		if (read_object(r, ob, &buf, &cap, &idx) != 0) {
+			rv = -1;
+			break;
+		}
+		/* each block by its own resolution's retention */
+		any = 0;
+		all = 1;
+		for (k = 0; k < idx.n; k++) {
+			int64_t ret = retention_of(o, idx.e[k].res);
+			int d = ret > 0 && end <= o->now - ret;
+
+			any |= d;
+			all &= d;
 		}
 		if (!any)
 			continue;
@@ -578,22 +743,15 @@ expire_group(struct run *r, unsigned g)
 				r->cnt->deleted++;
 			continue;
 		}
-		if (read_object(r, ob, &buf, &cap, &idx) != 0) {
-			rv = -1;
-			break;
-		}
 		dmd_aobj_init(&out);
 		for (k = 0, nkeep = 0; k < idx.n; k++) {
 			const struct dmd_aobj_entry *e = &idx.e[k];
-			int d = e->res == 0 ? drop[0] : 0;
+			int64_t ret = retention_of(o, e->res);
 
-			for (j = 0; j < o->nrollups && e->res != 0; j++)
-				if (o->rollups[j] == e->res)
-					d = drop[j + 1];
-			if (d)
+			if (ret > 0 && end <= o->now - ret)
 				continue;
 			dmd_aobj_add(&out, e->name, e->res, e->first, e->last,
-			    e->count, buf + e->off, (size_t)e->len);
+			    e->count, e->seq, buf + e->off, (size_t)e->len);
 			nkeep++;
 		}
 		if (nkeep == idx.n) {	/* resolutions we do not know */
@@ -610,8 +768,10 @@ expire_group(struct run *r, unsigned g)
 				r->cnt->deleted++;
 		} else if (dmd_archive_put(r->a, key, out.buf, out.len) != 0)
 			rv = fail(r, "archive", r->a->errstr);
-		else if (verify(r, key, out.len, nkeep) != 0)
+		else if (verify(r, key, out.len, nkeep) != 0) {
+			(void)dmd_archive_del(r->a, key);
 			rv = -1;
+		}
 		else if (dmd_archive_del(r->a, ob->key) != 0)
 			rv = fail(r, "archive", r->a->errstr);
 		else {

@@ -42,6 +42,7 @@ struct dmd_archive_opts {
 	int64_t		 retention;	/* of raw points, 0 = forever */
 	uint32_t	 rollups[DMD_ROLLUPS_MAX];	/* ascending seconds */
 	int64_t		 rollup_retention[DMD_ROLLUPS_MAX];	/* 0 = forever */
+	int64_t		 retention_all;	/* of rollups not listed, 0 = forever */
 	size_t		 nrollups;
 };
 
@@ -52,6 +53,7 @@ struct dmd_archive_counts {
 	uint64_t	 objects;	/* objects written */
 	uint64_t	 bytes;		/* ... their bytes */
 	uint64_t	 deleted;	/* objects superseded or expired */
+	uint64_t	 raw_blocks;	/* stored raw: the codec failed its check */
 	int		 busy;		/* another writer held the archive */
 };
 

@@ -252,6 +252,7 @@ static int
 read_series(struct dmd_aread *r, const char *name, int64_t from,
     int64_t until, int64_t step, const struct dmd_sample *newer,
     size_t nnewer, struct dmd_sample **s, size_t *n, size_t *cap,
+    struct dmd_aseg **seg, size_t *nseg, size_t *capseg,
     struct dmd_rollup **ru, size_t *nru, size_t *capru,
     struct dmd_text *ex, char *err, size_t errlen)
 {
@@ -260,7 +261,7 @@ read_series(struct dmd_aread *r, const char *name, int64_t from,
 	const struct dmd_aobj *idx;
 	struct cached_index *ci;
 	const struct dmd_aobj_entry *e, *best;
-	size_t i, k;
+	size_t i, k, n0;
 	long got;
 
 	if (list_group(r, g, ex, err, errlen) != 0)
@@ -306,12 +307,17 @@ read_series(struct dmd_aread *r, const char *name, int64_t from,
 			continue;
 		if (get_block(r, o, ci, e, ex, err, errlen) != 0)
 			return -1;
+		n0 = *n;
 		if (dmd_block_decode((const char *)r->buf, (size_t)e->len, from,
 		    until, s, n, cap) != 0) {
 			snprintf(err, errlen, "archive object %s: block of "
 			    "\"%s\" does not decode", o->key, name);
 			return -1;
 		}
+		*seg = xgrow(*seg, capseg, *nseg + 1, sizeof(**seg));
+		(*seg)[*nseg].seq = e->seq;
+		(*seg)[*nseg].off = n0;
+		(*seg)[(*nseg)++].n = *n - n0;
 	}
 	return 0;
 }
@@ -320,14 +326,15 @@ int
 dmd_aread_series(struct dmd_aread *r, const char *name, int64_t from,
     int64_t until, int64_t step, const struct dmd_sample *newer,
     size_t nnewer, struct dmd_sample **s, size_t *n, size_t *cap,
+    struct dmd_aseg **seg, size_t *nseg, size_t *capseg,
     struct dmd_rollup **ru, size_t *nru, size_t *capru,
     struct dmd_text *ex, char *err, size_t errlen)
 {
-	size_t n0 = *n, nru0 = *nru;
+	size_t n0 = *n, nru0 = *nru, nseg0 = *nseg;
 
 	r->a->err = DMD_ERR_NONE;
 	if (read_series(r, name, from, until, step, newer, nnewer, s, n, cap,
-	    ru, nru, capru, ex, err, errlen) == 0)
+	    seg, nseg, capseg, ru, nru, capru, ex, err, errlen) == 0)
 		return 0;
 	if (r->a->err != DMD_ERR_GONE)
 		return -1;
@@ -335,11 +342,21 @@ dmd_aread_series(struct dmd_aread *r, const char *name, int64_t from,
 	r->g[dmd_agroup(name)].listed = 0;
 	*n = n0;
 	*nru = nru0;
+	*nseg = nseg0;
 	if (ex != NULL)
 		dmd_text_printf(ex, "archive: an object was superseded while "
 		    "read: listing again\n");
 	return read_series(r, name, from, until, step, newer, nnewer, s, n,
-	    cap, ru, nru, capru, ex, err, errlen);
+	    cap, seg, nseg, capseg, ru, nru, capru, ex, err, errlen);
+}
+
+void
+dmd_aread_relist(struct dmd_aread *r)
+{
+	size_t i;
+
+	for (i = 0; i < DMD_AGROUPS; i++)
+		r->g[i].listed = 0;
 }
 
 int

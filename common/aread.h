@@ -33,9 +33,16 @@ struct dmd_aread;
 struct dmd_aread *dmd_aread_new(struct dmd_archive *a);
 void dmd_aread_free(struct dmd_aread *r);
 
+/* The points of one archive block among those appended: s[off, off + n),
+ * with the newest flush sequence they carry (aobj.h). */
+struct dmd_aseg {
+	uint64_t	 seq;
+	size_t		 off, n;
+};
+
 /*
  * Append what the archive holds of name in [from, until]: raw points to
- * *s (*n, *cap; xgrow'd), in time order.  With step > 0, a period that
+ * *s (*n, *cap; xgrow'd), in time order, a segment per block to *seg.  With step > 0, a period that
  * lies wholly inside the range, has none of the newer points (newer[0..
  * nnewer), sorted) and has a rollup whose resolution divides step is
  * read as that rollup's buckets instead, appended to *ru (*nru, *capru):
@@ -46,8 +53,13 @@ void dmd_aread_free(struct dmd_aread *r);
 int dmd_aread_series(struct dmd_aread *r, const char *name, int64_t from,
     int64_t until, int64_t step, const struct dmd_sample *newer,
     size_t nnewer, struct dmd_sample **s, size_t *n, size_t *cap,
+    struct dmd_aseg **seg, size_t *nseg, size_t *capseg,
     struct dmd_rollup **ru, size_t *nru, size_t *capru,
     struct dmd_text *ex, char *err, size_t errlen);
+
+/* Forget the listings: the next read lists each group again (objects
+ * come and go between the queries of one process). */
+void dmd_aread_relist(struct dmd_aread *r);
 
 /* The archive's horizon: every point before it that was in the table
  * when dmd-archive last ran is archived.  0 and *h, or 1 if none. */

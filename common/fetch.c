@@ -34,6 +34,12 @@ struct dmd_fetch_series {
 	size_t		 datalen, datacap;
 	struct dmd_sample *as;		/* archive points */
 	size_t		 an, acap;
+	struct dmd_aseg	*seg;		/* ... a segment per block */
+	size_t		 nseg, capseg;
+	struct dmd_aseg	*tseg;		/* table points, a segment a chunk */
+	size_t		 ntseg, captseg;
+	struct dmd_sample *m;		/* merging */
+	size_t		 mn, mcap;
 	struct dmd_rollup *ru;		/* archive rollup buckets */
 	size_t		 nru, capru;
 	struct dmd_rollup *bk;		/* buckets of the points */
@@ -215,17 +221,38 @@ downsample(struct dmd_fetch *f, struct dmd_fetch_series *fs)
 	fs->n = o;
 }
 
+static int
+cmpaseg(const void *a, const void *b)
+{
+	const struct dmd_aseg *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Append n samples to the merge buffer. */
+static void
+mput(struct dmd_fetch_series *fs, const struct dmd_sample *s, size_t n)
+{
+	fs->m = xgrow(fs->m, &fs->mcap, fs->mn + n, sizeof(*fs->m));
+	memcpy(fs->m + fs->mn, s, n * sizeof(*s));
+	fs->mn += n;
+}
+
 /* Read one series from the table, then the archive, and merge them with
- * its cache points: the newest write wins. */
+ * its cache points: the newest write wins.  Table chunks and archive
+ * blocks are applied in the order of their flush sequence (a chunk left
+ * in the table can be older than what an archive block holds), then the
+ * cache's frozen and live points. */
 static void
 read_series(struct dmd_fetch *f, struct dmd_table *t, struct dmd_aread *ar,
     struct dmd_fetch_series *fs, int64_t from, int64_t until)
 {
 	struct dmd_sample *sw;
-	size_t i, sz;
+	size_t i, j, sz, n0;
 	double t0 = dmd_mono_seconds();
 
 	fs->n = fs->nrefs = fs->datalen = fs->an = fs->nru = 0;
+	fs->nseg = fs->ntseg = fs->mn = 0;
 	fs->ex.len = 0;
 	if (t != NULL) {
 		if (dmd_table_get(t, fs->name, from, until, on_chunk, fs)
@@ -237,7 +264,10 @@ read_series(struct dmd_fetch *f, struct dmd_table *t, struct dmd_aread *ar,
 		}
 		if (fs->nrefs > 1)
 			qsort(fs->refs, fs->nrefs, sizeof(*fs->refs), cmpref);
-		for (i = 0; i < fs->nrefs; i++)
+		fs->tseg = xgrow(fs->tseg, &fs->captseg, fs->nrefs + 1,
+		    sizeof(*fs->tseg));
+		for (i = 0; i < fs->nrefs; i++) {
+			n0 = fs->n;
 			if (dmd_block_decode((const char *)fs->data +
 			    fs->refs[i].off, fs->refs[i].len, from, until,
 			    &fs->s, &fs->n, &fs->cap) != 0) {
@@ -247,43 +277,58 @@ read_series(struct dmd_fetch *f, struct dmd_table *t, struct dmd_aread *ar,
 				    fs->name);
 				return;
 			}
+			fs->tseg[fs->ntseg].seq = fs->refs[i].seq;
+			fs->tseg[fs->ntseg].off = n0;
+			fs->tseg[fs->ntseg++].n = fs->n - n0;
+		}
 		if (f->explain)
 			dmd_text_printf(&fs->ex, "table: %s: %zu chunks, %zu "
 			    "bytes, %.3f ms\n", fs->name, fs->nrefs,
 			    fs->datalen, (dmd_mono_seconds() - t0) * 1e3);
 	}
-	if (fs->cn > 0) {
-		fs->s = xgrow(fs->s, &fs->cap, fs->n + fs->cn, sizeof(*fs->s));
-		memcpy(fs->s + fs->n, fs->cs, fs->cn * sizeof(*fs->cs));
-		fs->n += fs->cn;
-	}
+	/* the points newer tiers hold, sorted: which periods they touch
+	 * decides where stored rollups may stand in for points */
+	mput(fs, fs->s, fs->n);
+	mput(fs, fs->cs, fs->cn);
 	if (fs->nrefs > 0)
-		fs->n = dmd_samples_resolve(fs->s, fs->n);
-	/* the archive, after the table (see fetch.h); periods that newer
-	 * points touch are read as points, the others may be rollups */
+		fs->mn = dmd_samples_resolve(fs->m, fs->mn);
 	if (ar != NULL && dmd_aread_series(ar, fs->name, from, until,
-	    f->step > 0 && bucketable(f->agg) ? f->step : 0, fs->s, fs->n,
-	    &fs->as, &fs->an, &fs->acap, &fs->ru, &fs->nru, &fs->capru,
-	    f->explain ? &fs->ex : NULL, fs->errstr,
-	    sizeof(fs->errstr)) != 0) {
+	    f->step > 0 && bucketable(f->agg) ? f->step : 0, fs->m, fs->mn,
+	    &fs->as, &fs->an, &fs->acap, &fs->seg, &fs->nseg, &fs->capseg,
+	    &fs->ru, &fs->nru, &fs->capru, f->explain ? &fs->ex : NULL,
+	    fs->errstr, sizeof(fs->errstr)) != 0) {
 		fs->failed = 3;
 		return;
 	}
 	if (fs->an > 0) {
-		/* archived points are older than anything in the table */
-		fs->as = xgrow(fs->as, &fs->acap, fs->an + fs->n,
-		    sizeof(*fs->as));
-		memcpy(fs->as + fs->an, fs->s, fs->n * sizeof(*fs->s));
-		fs->an += fs->n;
-		fs->an = dmd_samples_resolve(fs->as, fs->an);
-		sw = fs->s;
-		fs->s = fs->as;
-		fs->as = sw;
-		sz = fs->cap;
-		fs->cap = fs->acap;
-		fs->acap = sz;
-		fs->n = fs->an;
+		/* archive blocks and table chunks by flush sequence, the
+		 * archive first on a tie (its block holds that chunk) */
+		if (fs->nseg > 1)
+			qsort(fs->seg, fs->nseg, sizeof(*fs->seg), cmpaseg);
+		fs->mn = 0;
+		for (i = j = 0; i < fs->nseg || j < fs->ntseg; ) {
+			if (j == fs->ntseg || (i < fs->nseg &&
+			    fs->seg[i].seq <= fs->tseg[j].seq)) {
+				mput(fs, fs->as + fs->seg[i].off,
+				    fs->seg[i].n);
+				i++;
+			} else {
+				mput(fs, fs->s + fs->tseg[j].off,
+				    fs->tseg[j].n);
+				j++;
+			}
+		}
+		mput(fs, fs->cs, fs->cn);
+		fs->mn = dmd_samples_resolve(fs->m, fs->mn);
 	}
+	/* the answer goes back in fs->s */
+	sw = fs->s;
+	fs->s = fs->m;
+	fs->m = sw;
+	sz = fs->cap;
+	fs->cap = fs->mcap;
+	fs->mcap = sz;
+	fs->n = fs->mn;
 	if (f->step > 0 && (fs->n > 0 || fs->nru > 0))
 		downsample(f, fs);
 }
@@ -323,6 +368,9 @@ dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
 		f->series[i].cn = 0;
 		f->series[i].failed = 0;
 	}
+	for (k = 0; k < f->nthreads; k++)
+		if (f->areads[k] != NULL)
+			dmd_aread_relist(f->areads[k]);
 	t0 = dmd_mono_seconds();
 	if (!f->skip_cache && dmd_cache_read(f->cache, names, n, from, until,
 	    on_cache, f) != 0)
@@ -412,6 +460,9 @@ dmd_fetch_release(struct dmd_fetch *f)
 		free(f->series[i].refs);
 		free(f->series[i].data);
 		free(f->series[i].as);
+		free(f->series[i].seg);
+		free(f->series[i].tseg);
+		free(f->series[i].m);
 		free(f->series[i].ru);
 		free(f->series[i].bk);
 		free(f->series[i].ex.p);
