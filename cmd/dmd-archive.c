@@ -94,8 +94,9 @@ parse_rollups(struct dmd_archive_opts *o, const char *list)
 	}
 }
 
-/* "DUR" for everything, or "RES=DUR,...": RES a rollup, or "raw" (or
- * the raw points' own resolution, say 1m: any RES not a rollup). */
+/* "DUR" for everything, or "RES=DUR,...": RES "raw" or a duration: a
+ * rollup's, or the raw points' own resolution (1m=460d): any RES that is
+ * no rollup an object holds names the raw points. */
 static void
 parse_retention(struct dmd_archive_opts *o, const char *list)
 {
@@ -107,11 +108,7 @@ parse_retention(struct dmd_archive_opts *o, const char *list)
 		errx(DMD_EXIT_USAGE, "retention \"%.32s...\": too long", list);
 	snprintf(buf, sizeof(buf), "%s", list);
 	if (strchr(buf, '=') == NULL) {
-		d = seconds("retention", buf, 1);
-		o->retention = d;
-		o->retention_all = d;
-		for (i = 0; i < o->nrollups; i++)
-			o->rollup_retention[i] = d;
+		o->retention_all = seconds("retention", buf, 1);
 		return;
 	}
 	for (p = buf; (tok = strsep(&p, ",")) != NULL; ) {
@@ -124,13 +121,31 @@ parse_retention(struct dmd_archive_opts *o, const char *list)
 		d = seconds("retention", eq + 1, 1);
 		res = strcmp(tok, "raw") == 0 ? 0 : seconds("a resolution",
 		    tok, 1);
-		for (i = 0; i < o->nrollups; i++)
-			if (o->rollups[i] == res)
-				break;
-		if (i < o->nrollups)
-			o->rollup_retention[i] = d;
-		else
-			o->retention = d;
+		if (res > UINT32_MAX)
+			errx(DMD_EXIT_USAGE, "a resolution is %s: too large",
+			    tok);
+		for (i = 0; i < o->nret; i++)
+			if (o->ret[i].res == res)
+				errx(DMD_EXIT_USAGE, "retention of %s given "
+				    "twice", tok);
+		if (o->nret == sizeof(o->ret) / sizeof(o->ret[0]))
+			errx(DMD_EXIT_USAGE, "too many retentions");
+		o->ret[o->nret].res = (uint32_t)res;
+		o->ret[o->nret++].dur = d;
+	}
+	/* ascending, so the smallest that is no rollup names raw points */
+	for (i = 1; i < o->nret; i++) {
+		size_t k;
+
+		for (k = i; k > 0 && o->ret[k - 1].res > o->ret[k].res; k--) {
+			uint32_t r = o->ret[k].res;
+			int64_t x = o->ret[k].dur;
+
+			o->ret[k].res = o->ret[k - 1].res;
+			o->ret[k].dur = o->ret[k - 1].dur;
+			o->ret[k - 1].res = r;
+			o->ret[k - 1].dur = x;
+		}
 	}
 }
 
@@ -192,7 +207,7 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	if (retention != NULL)	/* after --rollups, whatever the order */
+	if (retention != NULL)
 		parse_retention(&o, retention);
 	if (o.nrollups > 0 && o.period / o.rollups[0] > DMD_CODEC_MAX_POINTS)
 		errx(DMD_EXIT_USAGE, "rollup of %us: over %d buckets a period",

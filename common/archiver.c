@@ -325,12 +325,38 @@ same_samples(const struct dmd_sample *a, const struct dmd_sample *b, size_t n)
 	return 1;
 }
 
+/* The retention of the blocks of resolution res (0: the raw points) in
+ * an object whose index is idx (NULL: the raw points of any object). */
+static int64_t
+retention_of(const struct dmd_archive_opts *o, const struct dmd_aobj *idx,
+    uint32_t res)
+{
+	size_t j, k;
+
+	for (j = 0; j < o->nret; j++)
+		if (o->ret[j].res == res)
+			return o->ret[j].dur;
+	if (res != 0)
+		return o->retention_all;
+	/* the raw points: named "raw", or by a resolution (the smallest)
+	 * that is none of the object's rollups */
+	for (j = 0; j < o->nret; j++) {
+		for (k = 0; idx != NULL && k < idx->n; k++)
+			if (idx->e[k].res == o->ret[j].res)
+				break;
+		if (idx == NULL || k == idx->n)
+			return o->ret[j].dur;
+	}
+	return o->retention_all;
+}
+
 /* Is period [p, p + P) past the retention of raw points? */
 static int
-raw_expired(const struct run *r, int64_t p)
+raw_expired(const struct run *r, int64_t p, const struct dmd_aobj *idx)
 {
-	return r->o->retention > 0 &&
-	    p + r->o->period <= r->o->now - r->o->retention;
+	int64_t ret = retention_of(r->o, idx, 0);
+
+	return ret > 0 && p + r->o->period <= r->o->now - ret;
 }
 
 /* Build and store the object of period [p, p + P) of group g from the
@@ -390,7 +416,8 @@ build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
 	/* then the chunks, in flush order: newer than what the object has
 	 * of them; a period past the raw points' retention takes none
 	 * (they are deleted with the others) */
-	for (k = 0; k < r->nch && !raw_expired(r, p); k++) {
+	for (k = 0; k < r->nch && !raw_expired(r, p, cur ? &idx : NULL);
+	    k++) {
 		const struct mchunk *c = &r->ch[k];
 
 		if (c->last < p || c->first >= p + P)
@@ -675,20 +702,6 @@ move_group(struct run *r, unsigned g)
 	return 0;
 }
 
-/* The retention of blocks of resolution res (0: the raw points). */
-static int64_t
-retention_of(const struct dmd_archive_opts *o, uint32_t res)
-{
-	size_t j;
-
-	if (res == 0)
-		return o->retention;
-	for (j = 0; j < o->nrollups; j++)
-		if (o->rollups[j] == res)
-			return o->rollup_retention[j];
-	return o->retention_all;
-}
-
 /* Drop what is past retention in the group's current objects: whole
  * objects, or the resolutions past theirs (rewritten without them). */
 static int
@@ -703,14 +716,11 @@ expire_group(struct run *r, unsigned g)
 	int rv = 0, any, all;
 
 	/* the shortest retention set: objects younger than it keep all */
-	minret = o->retention;
-	for (k = 0; k <= o->nrollups; k++) {
-		int64_t x = k < o->nrollups ? o->rollup_retention[k] :
-		    o->retention_all;
-
-		if (x > 0 && (minret == 0 || x < minret))
-			minret = x;
-	}
+	minret = o->retention_all;
+	for (k = 0; k < o->nret; k++)
+		if (o->ret[k].dur > 0 && (minret == 0 ||
+		    o->ret[k].dur < minret))
+			minret = o->ret[k].dur;
 	dmd_aobj_init(&idx);
 	for (i = 0; i < r->nobjs && rv == 0; i++) {
 		const struct obj *ob = &r->objs[i];
@@ -728,7 +738,7 @@ expire_group(struct run *r, unsigned g)
 		any = 0;
 		all = 1;
 		for (k = 0; k < idx.n; k++) {
-			int64_t ret = retention_of(o, idx.e[k].res);
+			int64_t ret = retention_of(o, &idx, idx.e[k].res);
 			int d = ret > 0 && end <= o->now - ret;
 
 			any |= d;
@@ -746,7 +756,7 @@ expire_group(struct run *r, unsigned g)
 		dmd_aobj_init(&out);
 		for (k = 0, nkeep = 0; k < idx.n; k++) {
 			const struct dmd_aobj_entry *e = &idx.e[k];
-			int64_t ret = retention_of(o, e->res);
+			int64_t ret = retention_of(o, &idx, e->res);
 
 			if (ret > 0 && end <= o->now - ret)
 				continue;

@@ -39,11 +39,17 @@ struct dmd_archive_opts {
 	int64_t		 now;
 	int64_t		 older_than;	/* seconds */
 	int64_t		 period;	/* seconds */
-	int64_t		 retention;	/* of raw points, 0 = forever */
 	uint32_t	 rollups[DMD_ROLLUPS_MAX];	/* ascending seconds */
-	int64_t		 rollup_retention[DMD_ROLLUPS_MAX];	/* 0 = forever */
-	int64_t		 retention_all;	/* of rollups not listed, 0 = forever */
 	size_t		 nrollups;
+	/* retention (0 = forever): a bare DUR for everything, or per
+	 * resolution: res 0 is "raw"; a res that is no rollup an object
+	 * holds names its raw points (1m=460d); see retention_of() */
+	int64_t		 retention_all;
+	struct {
+		uint32_t res;
+		int64_t	 dur;
+	}		 ret[2 * DMD_ROLLUPS_MAX];
+	size_t		 nret;
 };
 
 struct dmd_archive_counts {

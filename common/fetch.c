@@ -233,6 +233,8 @@ cmpaseg(const void *a, const void *b)
 static void
 mput(struct dmd_fetch_series *fs, const struct dmd_sample *s, size_t n)
 {
+	if (n == 0)
+		return;
 	fs->m = xgrow(fs->m, &fs->mcap, fs->mn + n, sizeof(*fs->m));
 	memcpy(fs->m + fs->mn, s, n * sizeof(*s));
 	fs->mn += n;
