@@ -161,8 +161,8 @@ on_chunk(void *arg, const struct dmd_chunk *c)
 	struct run *r = arg;
 	struct mchunk *m;
 
-	if (c->last >= r->wend)
-		return 0;	/* not wholly old enough: later */
+	if (c->first >= r->wend)
+		return 0;	/* all of it newer: later */
 	/* past the memory budget, keep only what the chunk is */
 	if (!r->over && r->datalen + c->len > BUDGET) {
 		r->over = 1;
@@ -290,6 +290,7 @@ struct bseries {
 	uint64_t	 seq;		/* newest flush sequence */
 	uint32_t	 res[DMD_ROLLUPS_MAX];	/* rollups the old object had */
 	size_t		 nres;
+	int		 had_raw;	/* ... and its points */
 };
 
 static int
@@ -359,6 +360,38 @@ raw_expired(const struct run *r, int64_t p, const struct dmd_aobj *idx)
 	return ret > 0 && p + r->o->period <= r->o->now - ret;
 }
 
+/* Merge the buckets of old rollup block e into ru[0..n) (both by time).
+ * Returns the buckets. */
+static size_t
+merge_old(struct dmd_rollup **ru, size_t *rcap, size_t n,
+    const struct dmd_aobj_entry *e, const unsigned char *obuf)
+{
+	struct dmd_rollup *old = xcalloc((size_t)e->count + 1, sizeof(*old));
+	struct dmd_rollup *out;
+	size_t i = 0, j = 0, o = 0, no;
+	long got;
+
+	got = dmd_rollup_decode(obuf + e->off, (size_t)e->len, old,
+	    (size_t)e->count);
+	no = got > 0 ? (size_t)got : 0;
+	out = xcalloc(n + no + 1, sizeof(*out));
+	while (i < n || j < no) {
+		if (j == no || (i < n && (*ru)[i].t < old[j].t))
+			out[o++] = (*ru)[i++];
+		else if (i == n || old[j].t < (*ru)[i].t)
+			out[o++] = old[j++];
+		else {
+			out[o] = old[j++];
+			dmd_rollup_merge(&out[o++], &(*ru)[i++]);
+		}
+	}
+	*ru = xgrow(*ru, rcap, o + 1, sizeof(**ru));
+	memcpy(*ru, out, o * sizeof(*out));
+	free(out);
+	free(old);
+	return o;
+}
+
 /* Build and store the object of period [p, p + P) of group g from the
  * current object (cur, or NULL) and the chunks; delete cur once the new
  * one reads back. */
@@ -376,7 +409,7 @@ build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
 	uint32_t res[2 * DMD_ROLLUPS_MAX];
 	uint64_t seq = 0;
 	char key[DMD_KEY_MAX];
-	int rv = -1, put = 0;
+	int rv = -1, put = 0, expired;
 
 	dmd_aobj_init(&idx);
 	dmd_aobj_init(&out);
@@ -403,6 +436,7 @@ build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
 					b->res[b->nres++] = e->res;
 				continue;
 			}
+			b->had_raw = 1;
 			if (dmd_block_decode((const char *)obuf + e->off,
 			    (size_t)e->len, INT64_MIN, INT64_MAX, &b->s, &b->n,
 			    &b->cap) != 0) {
@@ -414,10 +448,10 @@ build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
 		}
 	}
 	/* then the chunks, in flush order: newer than what the object has
-	 * of them; a period past the raw points' retention takes none
-	 * (they are deleted with the others) */
-	for (k = 0; k < r->nch && !raw_expired(r, p, cur ? &idx : NULL);
-	    k++) {
+	 * of them (a period past the raw points' retention keeps only
+	 * their rollups, below) */
+	expired = raw_expired(r, p, cur ? &idx : NULL);
+	for (k = 0; k < r->nch; k++) {
 		const struct mchunk *c = &r->ch[k];
 
 		if (c->last < p || c->first >= p + P)
@@ -457,20 +491,23 @@ build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
 			continue;
 		}
 		b->n = dmd_samples_resolve(b->s, b->n);
-		blk = xgrow(blk, &blkcap, dmd_block_bound(b->n), 1);
-		len = dmd_block_encode(b->s, b->n, (char *)blk);
-		/* verify before the chunks can go: decode and compare */
-		nchk = 0;
-		if (dmd_block_decode((const char *)blk, len, INT64_MIN,
-		    INT64_MAX, &chk, &nchk, &chkcap) != 0 || nchk != b->n ||
-		    !same_samples(chk, b->s, b->n)) {
-			len = dmd_block_encode_raw(b->s, b->n, (char *)blk);
-			r->cnt->raw_blocks++;
+		if (!expired) {
+			blk = xgrow(blk, &blkcap, dmd_block_bound(b->n), 1);
+			len = dmd_block_encode(b->s, b->n, (char *)blk);
+			/* verify before the chunks go: decode, compare */
+			nchk = 0;
+			if (dmd_block_decode((const char *)blk, len, INT64_MIN,
+			    INT64_MAX, &chk, &nchk, &chkcap) != 0 ||
+			    nchk != b->n || !same_samples(chk, b->s, b->n)) {
+				len = dmd_block_encode_raw(b->s, b->n,
+				    (char *)blk);
+				r->cnt->raw_blocks++;
+			}
+			dmd_aobj_add(&out, b->name, 0, b->s[0].time,
+			    b->s[b->n - 1].time, b->n, b->seq, blk, len);
+			nblocks++;
+			r->cnt->points += b->n;
 		}
-		dmd_aobj_add(&out, b->name, 0, b->s[0].time,
-		    b->s[b->n - 1].time, b->n, b->seq, blk, len);
-		nblocks++;
-		r->cnt->points += b->n;
 		/* rollups: those asked for, and those the old object had */
 		nr = 0;
 		for (j = 0; j < r->o->nrollups; j++)
@@ -489,10 +526,17 @@ build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
 				res[k - 1] = t;
 			}
 		for (j = 0; j < nr; j++) {
+			const struct dmd_aobj_entry *oe;
 			size_t nb;
 
 			ru = xgrow(ru, &rcap, b->n, sizeof(*ru));
 			nb = dmd_rollup_make(b->s, b->n, res[j], ru);
+			/* the old object kept only rollups of this series
+			 * (its points past retention): add the new points'
+			 * buckets to them */
+			if (!b->had_raw && cur != NULL &&
+			    (oe = dmd_aobj_find(&idx, b->name, res[j])) != NULL)
+				nb = merge_old(&ru, &rcap, nb, oe, obuf);
 			blk = xgrow(blk, &blkcap, dmd_rollup_bound(nb), 1);
 			len = dmd_rollup_encode(ru, nb, blk);
 			dmd_aobj_add(&out, b->name, res[j], ru[0].t,
@@ -617,6 +661,45 @@ collect(struct run *r, unsigned g, int64_t wend)
 	return 0;
 }
 
+/* Put back into the table the points at or after r->wend of the chunks
+ * that reach past it, each as a chunk of its own flush sequence. */
+static int
+split_chunks(struct run *r, unsigned g)
+{
+	struct dmd_sample *s = NULL;
+	unsigned char *blk = NULL;
+	size_t k, n, cap = 0, bcap = 0, len;
+	struct dmd_chunk c;
+	int rv = 0;
+
+	for (k = 0; k < r->nch && rv == 0; k++) {
+		const struct mchunk *m = &r->ch[k];
+
+		if (m->last < r->wend)
+			continue;
+		n = 0;
+		if (dmd_block_decode((const char *)r->data + m->off, m->len,
+		    r->wend, INT64_MAX, &s, &n, &cap) != 0 || n == 0) {
+			rv = failf(r, "table", "corrupt chunk of \"%s\" in "
+			    "the table", r->names[g][m->name]);
+			break;
+		}
+		blk = xgrow(blk, &bcap, dmd_block_bound(n), 1);
+		len = dmd_block_encode(s, n, (char *)blk);
+		c.name = r->names[g][m->name];
+		c.first = s[0].time;
+		c.last = s[n - 1].time;
+		c.seq = m->seq;
+		c.data = blk;
+		c.len = len;
+		if (dmd_table_put(r->t, &c, 1) != 0)
+			rv = fail(r, "table", r->t->errstr);
+	}
+	free(s);
+	free(blk);
+	return rv;
+}
+
 /* Archive the collected chunks (r->ch, all with data) and delete them. */
 static int
 move_chunks(struct run *r, unsigned g)
@@ -631,6 +714,8 @@ move_chunks(struct run *r, unsigned g)
 		if (r->ch[k].last > hi)
 			hi = r->ch[k].last;
 	}
+	if (hi >= r->wend)
+		hi = r->wend - 1;
 	for (p = floor_to(lo, r->o->period); p <= hi; p += r->o->period) {
 		for (k = 0; k < r->nch; k++)
 			if (r->ch[k].last >= p &&
@@ -641,6 +726,12 @@ move_chunks(struct run *r, unsigned g)
 		if (build_period(r, g, p, current_of(r, p)) != 0)
 			return -1;
 	}
+	/* a chunk that reaches past the cutoff leaves its older points in
+	 * the archive and goes back to the table with the others, under
+	 * its own flush sequence: no chunk left in the table holds points
+	 * an archive block holds too */
+	if (split_chunks(r, g) != 0)
+		return -1;
 	/* the chunks, oldest first: a crash leaves the newest */
 	seen = xcalloc(r->nnames[g] ? r->nnames[g] : 1, 1);
 	for (k = 0, nseries = 0; k < r->nch; k++) {

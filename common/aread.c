@@ -277,8 +277,11 @@ read_series(struct dmd_aread *r, const char *name, int64_t from,
 			return -1;
 		idx = &ci->idx;
 		best = NULL;
+		/* rollups where no newer point lands in the period, or
+		 * where they are all that is left (points past retention) */
 		if (step > 0 && o->start >= from && end <= until &&
-		    !has_points(newer, nnewer, o->start, end))
+		    (!has_points(newer, nnewer, o->start, end) ||
+		    dmd_aobj_find(idx, name, 0) == NULL))
 			for (k = 0; k < idx->n; k++) {
 				e = &idx->e[k];
 				if (strcmp(e->name, name) == 0 && e->res > 0 &&

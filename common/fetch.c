@@ -56,6 +56,7 @@ struct job {
 	size_t		 n;
 	size_t		*next;		/* shared, atomic */
 	int64_t		 from, until;
+	int		 phase;		/* 0 table, 1 archive */
 };
 
 int
@@ -240,17 +241,16 @@ mput(struct dmd_fetch_series *fs, const struct dmd_sample *s, size_t n)
 	fs->mn += n;
 }
 
-/* Read one series from the table, then the archive, and merge them with
- * its cache points: the newest write wins.  Table chunks and archive
+/* Read one series from the table, then (read_archive()) the archive, and
+ * merge them with its cache points: the newest write wins.  Table chunks and archive
  * blocks are applied in the order of their flush sequence (a chunk left
  * in the table can be older than what an archive block holds), then the
  * cache's frozen and live points. */
 static void
-read_series(struct dmd_fetch *f, struct dmd_table *t, struct dmd_aread *ar,
+read_table(struct dmd_fetch *f, struct dmd_table *t,
     struct dmd_fetch_series *fs, int64_t from, int64_t until)
 {
-	struct dmd_sample *sw;
-	size_t i, j, sz, n0;
+	size_t i, n0;
 	double t0 = dmd_mono_seconds();
 
 	fs->n = fs->nrefs = fs->datalen = fs->an = fs->nru = 0;
@@ -294,6 +294,19 @@ read_series(struct dmd_fetch *f, struct dmd_table *t, struct dmd_aread *ar,
 	mput(fs, fs->cs, fs->cn);
 	if (fs->nrefs > 0)
 		fs->mn = dmd_samples_resolve(fs->m, fs->mn);
+}
+
+/* Then the archive, once every series of the group has read the table
+ * (see dmd_fetch_read()), and the merge. */
+static void
+read_archive(struct dmd_fetch *f, struct dmd_aread *ar,
+    struct dmd_fetch_series *fs, int64_t from, int64_t until)
+{
+	struct dmd_sample *sw;
+	size_t i, j, sz;
+
+	if (fs->failed)
+		return;
 	if (ar != NULL && dmd_aread_series(ar, fs->name, from, until,
 	    f->step > 0 && bucketable(f->agg) ? f->step : 0, fs->m, fs->mn,
 	    &fs->as, &fs->an, &fs->acap, &fs->seg, &fs->nseg, &fs->capseg,
@@ -342,8 +355,12 @@ worker(void *arg)
 	size_t i;
 
 	while ((i = __atomic_fetch_add(j->next, 1, __ATOMIC_RELAXED)) < j->n)
-		read_series(j->f, j->table, j->aread, &j->f->series[i],
-		    j->from, j->until);
+		if (j->phase == 0)
+			read_table(j->f, j->table, &j->f->series[i], j->from,
+			    j->until);
+		else
+			read_archive(j->f, j->aread, &j->f->series[i],
+			    j->from, j->until);
 	return NULL;
 }
 
@@ -354,7 +371,7 @@ dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
 	struct job jobs[DMD_FETCH_THREADS];
 	pthread_t tid[DMD_FETCH_THREADS];
 	size_t i, next = 0, old = f->capseries;
-	int k, nt, started = 0, rv = 0;
+	int k, nt, started = 0, rv = 0, phase;
 	double t0;
 
 	if (n == 0)
@@ -370,9 +387,6 @@ dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
 		f->series[i].cn = 0;
 		f->series[i].failed = 0;
 	}
-	for (k = 0; k < f->nthreads; k++)
-		if (f->areads[k] != NULL)
-			dmd_aread_relist(f->areads[k]);
 	t0 = dmd_mono_seconds();
 	if (!f->skip_cache && dmd_cache_read(f->cache, names, n, from, until,
 	    on_cache, f) != 0)
@@ -397,15 +411,35 @@ dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
 		jobs[k].from = from;
 		jobs[k].until = until;
 	}
-	/* the calling thread works too; helpers only when they can help */
-	for (k = 1; k < nt; k++) {
-		if (pthread_create(&tid[k], NULL, worker, &jobs[k]) != 0)
-			break;
-		started++;
+	/* every series' table, then the archive's listings, then every
+	 * series' archive: a chunk that dmd-archive moves after its table
+	 * was read is in an object listed after that */
+	for (phase = 0; phase < 2; phase++) {
+		if (phase == 1) {
+			if (f->areads[0] == NULL)
+				break;
+			for (k = 0; k < f->nthreads; k++)
+				if (f->areads[k] != NULL)
+					dmd_aread_relist(f->areads[k]);
+		}
+		next = 0;
+		started = 0;
+		for (k = 0; k < nt; k++)
+			jobs[k].phase = phase;
+		/* the calling thread works too */
+		for (k = 1; k < nt; k++) {
+			if (pthread_create(&tid[k], NULL, worker,
+			    &jobs[k]) != 0)
+				break;
+			started++;
+		}
+		worker(&jobs[0]);
+		for (k = 1; k <= started; k++)
+			pthread_join(tid[k], NULL);
 	}
-	worker(&jobs[0]);
-	for (k = 1; k <= started; k++)
-		pthread_join(tid[k], NULL);
+	if (f->areads[0] == NULL)	/* no archive: finish here */
+		for (i = 0; i < n; i++)
+			read_archive(f, NULL, &f->series[i], from, until);
 	for (k = 0; k < nt; k++) {
 		struct dmd_cache_stats *s;
 

@@ -187,3 +187,29 @@ dmd_tmp_files() {
 dmd_stat() {
 	sed -n 's/^{"name":"dmd\..*\.'"$2"'","time":[0-9]*,"value":\(.*\)}$/\1/p' "$1"
 }
+
+# Helpers of the archive tests (t/3xx):
+#
+#   dmd_archive_dir        the directory of $DMD_ARCHIVE
+#   dmd_objects            the archive's object keys (gGG/START-LEN-SEQ),
+#                          sorted
+#   dmd_archive_tmp_files  files in the archive's tmp directory
+
+dmd_archive_dir() {
+	echo "${DMD_ARCHIVE#file://}"
+}
+
+dmd_objects() {
+	local d
+	d=$(dmd_archive_dir)
+	[ -d "$d" ] || return 0
+	(cd "$d" && find . -path './g*/*' -type f -print) | sed 's|^\./||' |
+		LC_ALL=C sort
+}
+
+dmd_archive_tmp_files() {
+	local d
+	d=$(dmd_archive_dir)/tmp
+	[ -d "$d" ] || return 0
+	find "$d" -mindepth 1 -print | LC_ALL=C sort
+}
