@@ -11,5 +11,6 @@ load lib/dmd
 	assert_output --partial "read back 12000 points"
 	assert_output --partial "read back 12000 points across cache and table"
 	assert_output --regexp "moved [1-9][0-9]* points to the table"
+	assert_output --partial "read back 12000 points across cache, table and archive"
 	assert_output --partial "stopped redis-server"
 }
