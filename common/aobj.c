@@ -7,6 +7,7 @@
 
 #include "aobj.h"
 #include "crc32.h"
+#include "varint.h"
 #include "xmalloc.h"
 
 static void
@@ -19,11 +20,7 @@ static void
 put_varint(struct dmd_aobj *o, uint64_t v)
 {
 	room(o, 10);
-	while (v >= 0x80) {
-		o->buf[o->len++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	o->buf[o->len++] = (unsigned char)v;
+	o->len += dmd_varint_put(o->buf + o->len, v);
 }
 
 static void
@@ -45,35 +42,6 @@ get_le(const unsigned char *p, int bytes)
 	for (i = bytes - 1; i >= 0; i--)
 		v = (v << 8) | p[i];
 	return v;
-}
-
-static int
-get_varint(const unsigned char *p, size_t len, size_t *pos, uint64_t *v)
-{
-	int shift = 0;
-
-	*v = 0;
-	while (*pos < len && shift < 64) {
-		unsigned char c = p[(*pos)++];
-
-		*v |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80))
-			return 0;
-		shift += 7;
-	}
-	return -1;
-}
-
-static uint64_t
-zz(int64_t v)
-{
-	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static int64_t
-unzz(uint64_t u)
-{
-	return (int64_t)((u >> 1) ^ (~(u & 1) + 1));
 }
 
 void
@@ -120,8 +88,8 @@ dmd_aobj_finish(struct dmd_aobj *o)
 		memcpy(o->buf + o->len, e->name, nl);
 		o->len += nl;
 		put_varint(o, e->res);
-		put_varint(o, zz(e->first));
-		put_varint(o, zz(e->last));
+		put_varint(o, dmd_zigzag(e->first));
+		put_varint(o, dmd_zigzag(e->last));
 		put_varint(o, e->count);
 		put_varint(o, e->off);
 		put_varint(o, e->len);
@@ -199,14 +167,14 @@ dmd_aobj_index(struct dmd_aobj *o, const unsigned char *tail, size_t taillen,
 		e->name[nl] = '\0';
 		pos += nl;
 		for (k = 0; k < 7; k++)
-			if (get_varint(ix, (size_t)ilen, &pos, &v[k]) != 0)
+			if (dmd_varint_get(ix, (size_t)ilen, &pos, &v[k]) != 0)
 				goto bad;
 		if (pos + 4 > ilen || v[0] > UINT32_MAX || v[4] > ioff ||
 		    v[5] > ioff - v[4])
 			goto bad;
 		e->res = (uint32_t)v[0];
-		e->first = unzz(v[1]);
-		e->last = unzz(v[2]);
+		e->first = dmd_unzigzag(v[1]);
+		e->last = dmd_unzigzag(v[2]);
 		e->count = v[3];
 		e->off = v[4];
 		e->len = v[5];

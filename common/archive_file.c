@@ -28,6 +28,7 @@
 #include "archive.h"
 #include "archive_file.h"
 #include "clock.h"
+#include "fsutil.h"
 #include "prog.h"
 #include "xmalloc.h"
 
@@ -115,23 +116,6 @@ mkdir_one(struct file_archive *fa, const char *path)
 	return errno == EEXIST ? 0 : seterr(fa, "cannot create", path);
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Create DIR, DIR/tmp and the marker; remove temp files of dead writers
  * of this host. */
 static int
@@ -154,7 +138,7 @@ make_ready(struct file_archive *fa)
 	fmt(path, sizeof(path), "%s/dmd-archive", fa->dir);
 	if (access(path, F_OK) != 0) {
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-		if (fd == -1 || write_all(fd, (const unsigned char *)MARKER_TEXT,
+		if (fd == -1 || dmd_write_all(fd, (const unsigned char *)MARKER_TEXT,
 		    sizeof(MARKER_TEXT) - 1) != 0 || fsync(fd) != 0) {
 			seterr(fa, "cannot write", path);
 			if (fd != -1)
@@ -220,7 +204,7 @@ file_put(struct dmd_archive *a, const char *key, const unsigned char *data,
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0666)) == -1)
 		return seterr(fa, "cannot create", tmp);
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (dmd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		seterr(fa, "cannot write", tmp);
 		close(fd);
 		goto out;

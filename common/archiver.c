@@ -314,18 +314,6 @@ bs_get(struct bseries **v, size_t *n, size_t *cap, const char *name)
 	return &(*v)[(*n)++];
 }
 
-static int
-same_samples(const struct dmd_sample *a, const struct dmd_sample *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (a[i].time != b[i].time ||
-		    memcmp(&a[i].value, &b[i].value, sizeof(double)) != 0)
-			return 0;
-	return 1;
-}
-
 /* The retention of the blocks of resolution res (0: the raw points) in
  * an object whose index is idx (NULL: the raw points of any object). */
 static int64_t
@@ -498,7 +486,7 @@ build_period(struct run *r, unsigned g, int64_t p, const struct obj *cur)
 			nchk = 0;
 			if (dmd_block_decode((const char *)blk, len, INT64_MIN,
 			    INT64_MAX, &chk, &nchk, &chkcap) != 0 ||
-			    nchk != b->n || !same_samples(chk, b->s, b->n)) {
+			    nchk != b->n || !dmd_samples_same(chk, b->s, b->n)) {
 				len = dmd_block_encode_raw(b->s, b->n,
 				    (char *)blk);
 				r->cnt->raw_blocks++;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "varint.h"
 
 /*
  * Bit I/O, most significant bit first.
@@ -96,52 +97,6 @@ br_get(struct bitr *r, int n)
 		n -= take;
 	}
 	return v;
-}
-
-/*
- * Varints (bytewise, for the header).
- */
-
-static size_t
-put_varint(unsigned char *p, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (unsigned char)v;
-	return n;
-}
-
-static int
-get_varint(const unsigned char *p, size_t len, size_t *pos, uint64_t *v)
-{
-	int shift = 0;
-
-	*v = 0;
-	while (*pos < len && shift < 64) {
-		unsigned char c = p[(*pos)++];
-
-		*v |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80))
-			return 0;
-		shift += 7;
-	}
-	return -1;
-}
-
-static uint64_t
-zigzag(int64_t v)
-{
-	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static int64_t
-unzigzag(uint64_t u)
-{
-	return (int64_t)((u >> 1) ^ (~(u & 1) + 1));
 }
 
 /*
@@ -352,7 +307,7 @@ decimal_scale(const struct dmd_sample *s, size_t n)
 }
 
 /* Value modes. */
-#define VM_DELTA	0	/* zigzag(a[i] - a[i-1]) */
+#define VM_DELTA	0	/* dmd_zigzag(a[i] - a[i-1]) */
 #define VM_DOD		1	/* zigzag of deltas-of-deltas */
 #define VM_FLOAT	2	/* XOR'd IEEE-754 bits */
 #define VM_DELTA_MIN	3	/* a[i] - a[i-1] - base, base = least delta */
@@ -371,9 +326,9 @@ vm_map(int c, int64_t a, int64_t d, int64_t pd, int64_t mind, int64_t mina)
 {
 	switch (c) {
 	case VM_DELTA:
-		return zigzag(d);
+		return dmd_zigzag(d);
 	case VM_DOD:
-		return zigzag(d - pd);
+		return dmd_zigzag(d - pd);
 	case VM_DELTA_MIN:
 		return (uint64_t)d - (uint64_t)mind;
 	default:
@@ -409,18 +364,18 @@ dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
 
 	out[h++] = DMD_CODEC_MAGIC;
 	out[h++] = DMD_CODEC_VERSION;
-	h += put_varint(out + h, n);
-	h += put_varint(out + h, zigzag(s[0].time));
-	h += put_varint(out + h, zigzag(s[n - 1].time));
+	h += dmd_varint_put(out + h, n);
+	h += dmd_varint_put(out + h, dmd_zigzag(s[0].time));
+	h += dmd_varint_put(out + h, dmd_zigzag(s[n - 1].time));
 	for (i = 2; i < n && regular; i++)
 		if (tdiff(s[i].time, s[i - 1].time) != iv)
 			regular = 0;
 	scale = decimal_scale(s, n);
 	out[h++] = (unsigned char)(regular ? 0 : 1);
 	if (regular)
-		h += put_varint(out + h, (uint64_t)iv);
+		h += dmd_varint_put(out + h, (uint64_t)iv);
 	else
-		h += put_varint(out + h, zigzag(iv));
+		h += dmd_varint_put(out + h, dmd_zigzag(iv));
 
 	/* The integers as deltas, deltas-of-deltas, deltas less their
 	 * least, or themselves less their least: whichever packs smallest,
@@ -459,9 +414,9 @@ dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
 		base = vmode == VM_DELTA_MIN ? mind : mina;
 		out[h++] = (unsigned char)vmode;
 		out[h++] = (unsigned char)scale;
-		h += put_varint(out + h, zigzag(scaled(s[0].value, scale)));
+		h += dmd_varint_put(out + h, dmd_zigzag(scaled(s[0].value, scale)));
 		if (vmode == VM_DELTA_MIN || vmode == VM_RAW)
-			h += put_varint(out + h, zigzag(base));
+			h += dmd_varint_put(out + h, dmd_zigzag(base));
 	} else
 		out[h++] = VM_FLOAT;
 
@@ -479,7 +434,7 @@ dmd_codec_encode(const struct dmd_sample *s, size_t n, unsigned char *out)
 				int64_t d = tdiff(s[i + j].time,
 				    s[i + j - 1].time);
 
-				tmp[j] = zigzag(tdiff(d, pd));
+				tmp[j] = dmd_zigzag(tdiff(d, pd));
 				pd = d;
 			}
 			packed_write(&w, tmp, m);
@@ -542,14 +497,14 @@ dmd_codec_info(const unsigned char *in, size_t len,
 
 	if (len < 2 || in[0] != DMD_CODEC_MAGIC || in[1] != DMD_CODEC_VERSION)
 		return -1;
-	if (get_varint(in, len, &pos, &n) != 0 || n == 0 ||
+	if (dmd_varint_get(in, len, &pos, &n) != 0 || n == 0 ||
 	    n > DMD_CODEC_MAX_POINTS ||
-	    get_varint(in, len, &pos, &a) != 0 ||
-	    get_varint(in, len, &pos, &b) != 0)
+	    dmd_varint_get(in, len, &pos, &a) != 0 ||
+	    dmd_varint_get(in, len, &pos, &b) != 0)
 		return -1;
 	info->count = (size_t)n;
-	info->first = unzigzag(a);
-	info->last = unzigzag(b);
+	info->first = dmd_unzigzag(a);
+	info->last = dmd_unzigzag(b);
 	if (info->first > info->last || (n == 1 && info->first != info->last))
 		return -1;
 	return 0;
@@ -569,13 +524,13 @@ dmd_codec_decode(const unsigned char *in, size_t len,
 		return -1;
 	n = info.count;
 	pos = 2;
-	get_varint(in, len, &pos, &x);
-	get_varint(in, len, &pos, &x);
-	get_varint(in, len, &pos, &x);
+	dmd_varint_get(in, len, &pos, &x);
+	dmd_varint_get(in, len, &pos, &x);
+	dmd_varint_get(in, len, &pos, &x);
 	if (pos >= len)
 		return -1;
 	tmode = in[pos++];
-	if (tmode > 1 || get_varint(in, len, &pos, &iv) != 0 || pos >= len)
+	if (tmode > 1 || dmd_varint_get(in, len, &pos, &iv) != 0 || pos >= len)
 		return -1;
 	vmode = in[pos++];
 	if (vmode > VM_RAW)
@@ -584,12 +539,12 @@ dmd_codec_decode(const unsigned char *in, size_t len,
 		if (pos >= len)
 			return -1;
 		scale = in[pos++];
-		if (scale > 6 || get_varint(in, len, &pos, &first_int) != 0)
+		if (scale > 6 || dmd_varint_get(in, len, &pos, &first_int) != 0)
 			return -1;
 		if ((vmode == VM_DELTA_MIN || vmode == VM_RAW) &&
-		    get_varint(in, len, &pos, &base) != 0)
+		    dmd_varint_get(in, len, &pos, &base) != 0)
 			return -1;
-		base = (uint64_t)unzigzag(base);
+		base = (uint64_t)dmd_unzigzag(base);
 	}
 	memset(&r, 0, sizeof(r));
 	r.p = in + pos;
@@ -601,7 +556,7 @@ dmd_codec_decode(const unsigned char *in, size_t len,
 		for (i = 1; i < n; i++)
 			out[i].time = (int64_t)((uint64_t)out[i - 1].time + iv);
 	} else {
-		uint64_t d = (uint64_t)unzigzag(iv);
+		uint64_t d = (uint64_t)dmd_unzigzag(iv);
 
 		if (n > 1)
 			out[1].time = (int64_t)((uint64_t)out[0].time + d);
@@ -611,7 +566,7 @@ dmd_codec_decode(const unsigned char *in, size_t len,
 			if (packed_read(&r, u, m) != 0)
 				return -1;
 			for (j = 0; j < m; j++) {
-				d += (uint64_t)unzigzag(u[j]);
+				d += (uint64_t)dmd_unzigzag(u[j]);
 				out[i + j].time = (int64_t)((uint64_t)
 				    out[i + j - 1].time + d);
 			}
@@ -640,7 +595,7 @@ dmd_codec_decode(const unsigned char *in, size_t len,
 			memcpy(&out[i].value, &prev, 8);
 		}
 	} else {
-		uint64_t a = (uint64_t)unzigzag(first_int), d = 0;
+		uint64_t a = (uint64_t)dmd_unzigzag(first_int), d = 0;
 
 		out[0].value = (double)(int64_t)a / pow10d[scale];
 		for (i = 1; i < n; i += BLOCK) {
@@ -650,9 +605,9 @@ dmd_codec_decode(const unsigned char *in, size_t len,
 				return -1;
 			for (j = 0; j < m; j++) {
 				if (vmode == VM_DELTA)
-					d = (uint64_t)unzigzag(u[j]);
+					d = (uint64_t)dmd_unzigzag(u[j]);
 				else if (vmode == VM_DOD)
-					d += (uint64_t)unzigzag(u[j]);
+					d += (uint64_t)dmd_unzigzag(u[j]);
 				else if (vmode == VM_DELTA_MIN)
 					d = u[j] + base;
 				else

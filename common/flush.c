@@ -57,18 +57,6 @@ on_due(void *arg, const struct dmd_flush_item *it)
 	return 0;
 }
 
-static int
-same(const struct dmd_sample *a, const struct dmd_sample *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (a[i].time != b[i].time ||
-		    memcmp(&a[i].value, &b[i].value, sizeof(double)) != 0)
-			return 0;
-	return 1;
-}
-
 /* Encode s[0..n) into one chunk of at most DMD_CHUNK_BYTES (unless it
  * holds a single point) and check that it decodes to exactly s; if it
  * does not (a codec bug), store the points raw instead, which is exact by
@@ -91,7 +79,7 @@ add_chunk(struct flusher *f, const struct dmd_flush_item *it,
 	}
 	f->check = xgrow(f->check, &f->capcheck, n, sizeof(*f->check));
 	got = dmd_codec_decode(f->buf + f->buflen, len, f->check, n);
-	if (got != (long)n || !same(s, f->check, n)) {
+	if (got != (long)n || !dmd_samples_same(s, f->check, n)) {
 		len = dmd_block_encode_raw(s, n, (char *)f->buf + f->buflen);
 		f->n->raw_chunks++;
 	}

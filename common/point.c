@@ -344,3 +344,16 @@ dmd_name_first(const char *name, size_t len)
 
 	return dot != NULL ? (size_t)(dot - name) : len;
 }
+
+int
+dmd_samples_same(const struct dmd_sample *a, const struct dmd_sample *b,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].time != b[i].time ||
+		    memcmp(&a[i].value, &b[i].value, sizeof(double)) != 0)
+			return 0;
+	return 1;
+}

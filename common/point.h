@@ -54,6 +54,10 @@ char *dmd_quote(char *buf, size_t bufsz, const char *s, size_t len);
  * when it has no dot). */
 size_t dmd_name_first(const char *name, size_t len);
 
+/* 1 if the n samples of a and b have the same times and value bits. */
+int dmd_samples_same(const struct dmd_sample *a, const struct dmd_sample *b,
+    size_t n);
+
 /* Stable sort samples by time, then keep only the last sample of each
  * time (the value written last wins).  Returns the new count. */
 size_t dmd_samples_resolve(struct dmd_sample *s, size_t n);

@@ -7,6 +7,7 @@
 
 #include "codec.h"
 #include "rollup.h"
+#include "varint.h"
 #include "xmalloc.h"
 
 static int64_t
@@ -150,19 +151,6 @@ dmd_rollup_bound(size_t n)
 	return 4 * (dmd_codec_bound(n) + 10);
 }
 
-static size_t
-put_varint(unsigned char *p, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (unsigned char)v;
-	return n;
-}
-
 size_t
 dmd_rollup_encode(const struct dmd_rollup *r, size_t n, unsigned char *out)
 {
@@ -177,7 +165,7 @@ dmd_rollup_encode(const struct dmd_rollup *r, size_t n, unsigned char *out)
 			    k == 2 ? dmd_rollup_sum(&r[i]) : (double)r[i].count;
 		}
 		len = dmd_codec_encode(s, n, tmp);
-		o += put_varint(out + o, len);
+		o += dmd_varint_put(out + o, len);
 		memcpy(out + o, tmp, len);
 		o += len;
 	}
@@ -195,16 +183,10 @@ dmd_rollup_decode(const unsigned char *in, size_t len, struct dmd_rollup *out,
 	size_t pos = 0, k, i, n = 0;
 	uint64_t clen;
 	long rv = -1, got;
-	int shift;
 
 	for (k = 0; k < 4; k++) {
-		clen = 0;
-		for (shift = 0; pos < len && shift < 64; shift += 7) {
-			clen |= (uint64_t)(in[pos] & 0x7f) << shift;
-			if (!(in[pos++] & 0x80))
-				break;
-		}
-		if (pos > len || clen > len - pos ||
+		if (dmd_varint_get(in, len, &pos, &clen) != 0 ||
+		    clen > len - pos ||
 		    dmd_codec_info(in + pos, (size_t)clen, &info) != 0 ||
 		    info.count > cap || (k > 0 && info.count != n))
 			goto out;

@@ -47,6 +47,7 @@
 #include "batch.h"
 #include "cache_redis.h"
 #include "clock.h"
+#include "fsutil.h"
 #include "prog.h"
 #include "table.h"
 #include "table_file.h"
@@ -363,23 +364,6 @@ make_dirs(struct file_table *ft, char *dir)
 	return 0;
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Sync everything written so far: one syncfs(2) on Linux, else each temp
  * file (files) or each directory noted (dirs). */
 static int
@@ -468,7 +452,7 @@ put_worker(void *arg)
 				put_fail(j, "cannot create", ft->tmps[i]);
 				break;
 			}
-			if (write_all(fd, j->c[i].data, j->c[i].len) != 0 ||
+			if (dmd_write_all(fd, j->c[i].data, j->c[i].len) != 0 ||
 			    close(fd) != 0) {
 				put_fail(j, "cannot write", ft->tmps[i]);
 				break;
