@@ -328,12 +328,17 @@ retention_of(const struct dmd_archive_opts *o, const struct dmd_aobj *idx,
 	if (res != 0)
 		return o->retention_all;
 	/* the raw points: named "raw", or by a resolution (the smallest)
-	 * that is none of the object's rollups */
+	 * that is none of the object's rollups nor of those -R makes */
 	for (j = 0; j < o->nret; j++) {
 		for (k = 0; idx != NULL && k < idx->n; k++)
 			if (idx->e[k].res == o->ret[j].res)
 				break;
-		if (idx == NULL || k == idx->n)
+		if (idx != NULL && k < idx->n)
+			continue;
+		for (k = 0; k < o->nrollups; k++)
+			if (o->rollups[k] == o->ret[j].res)
+				break;
+		if (k == o->nrollups)
 			return o->ret[j].dur;
 	}
 	return o->retention_all;
@@ -654,9 +659,9 @@ collect(struct run *r, unsigned g, int64_t wend)
 static int
 split_chunks(struct run *r, unsigned g)
 {
-	struct dmd_sample *s = NULL;
+	struct dmd_sample *s = NULL, *chk = NULL;
 	unsigned char *blk = NULL;
-	size_t k, n, cap = 0, bcap = 0, len;
+	size_t k, n, cap = 0, bcap = 0, len, nchk, chkcap = 0;
 	struct dmd_chunk c;
 	int rv = 0;
 
@@ -674,6 +679,14 @@ split_chunks(struct run *r, unsigned g)
 		}
 		blk = xgrow(blk, &bcap, dmd_block_bound(n), 1);
 		len = dmd_block_encode(s, n, (char *)blk);
+		/* checked like every block written: decoded and compared */
+		nchk = 0;
+		if (dmd_block_decode((const char *)blk, len, INT64_MIN,
+		    INT64_MAX, &chk, &nchk, &chkcap) != 0 || nchk != n ||
+		    !dmd_samples_same(chk, s, n)) {
+			len = dmd_block_encode_raw(s, n, (char *)blk);
+			r->cnt->raw_blocks++;
+		}
 		c.name = r->names[g][m->name];
 		c.first = s[0].time;
 		c.last = s[n - 1].time;
@@ -684,6 +697,7 @@ split_chunks(struct run *r, unsigned g)
 			rv = fail(r, "table", r->t->errstr);
 	}
 	free(s);
+	free(chk);
 	free(blk);
 	return rv;
 }
