@@ -81,6 +81,29 @@ static const char finish_script[] =
     "redis.call('HDEL', KEYS[6], ARGV[2]) "
     "return 1";
 
+/* The ncmd replies of the pipeline just sent, or NULL (error set). */
+static redisReply **
+collect(struct redis_cache *rc, size_t ncmd)
+{
+	redisReply **r = xcalloc(ncmd, sizeof(*r));
+
+	if (dmd_rc_replies(rc, ncmd, r, dmd_rc_now()) != 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+free_replies(redisReply **r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		freeReplyObject(r[i]);
+	free(r);
+}
+
 static void
 set_owner(struct redis_cache *rc)
 {
@@ -346,11 +369,8 @@ dmd_rc_due(struct dmd_cache *c, uint32_t first, uint32_t n,
 	}
 	if (ncmd == 0)
 		return 0;
-	r = xcalloc(ncmd, sizeof(*r));
-	if (dmd_rc_replies(rc, ncmd, r, dmd_rc_now()) != 0) {
-		free(r);
+	if ((r = collect(rc, ncmd)) == NULL)
 		return -1;
-	}
 	for (i = 0, ncmd = 0; i < n; i++) {
 		if (!got[i])
 			continue;
@@ -358,9 +378,7 @@ dmd_rc_due(struct dmd_cache *c, uint32_t first, uint32_t n,
 			rv = shard_due(rc, first + i, r + ncmd, p, cb, arg);
 		ncmd += 3;
 	}
-	for (i = 0; i < ncmd; i++)
-		freeReplyObject(r[i]);
-	free(r);
+	free_replies(r, ncmd);
 	return rv < 0 ? -1 : 0;
 }
 
@@ -437,11 +455,8 @@ dmd_rc_freeze(struct dmd_cache *c, struct dmd_flush_item *it, size_t n,
 	}
 	if (ncmd == 0)
 		return 0;
-	r = xcalloc(ncmd, sizeof(*r));
-	if (dmd_rc_replies(rc, ncmd, r, dmd_rc_now()) != 0) {
-		free(r);
+	if ((r = collect(rc, ncmd)) == NULL)
 		return -1;
-	}
 	for (i = 0, ncmd = 0; i < n; i++) {
 		redisReply *x;
 
@@ -462,9 +477,7 @@ dmd_rc_freeze(struct dmd_cache *c, struct dmd_flush_item *it, size_t n,
 			rv = -1;
 		}
 	}
-	for (i = 0; i < ncmd; i++)
-		freeReplyObject(r[i]);
-	free(r);
+	free_replies(r, ncmd);
 	return rv;
 }
 
@@ -490,11 +503,8 @@ dmd_rc_take(struct dmd_cache *c, struct dmd_flush_item *it, size_t n)
 	}
 	if (ncmd == 0)
 		return 0;
-	r = xcalloc(ncmd, sizeof(*r));
-	if (dmd_rc_replies(rc, ncmd, r, dmd_rc_now()) != 0) {
-		free(r);
+	if ((r = collect(rc, ncmd)) == NULL)
 		return -1;
-	}
 	for (i = 0, ncmd = 0; i < n; i++) {
 		redisReply *x;
 
@@ -522,9 +532,7 @@ dmd_rc_take(struct dmd_cache *c, struct dmd_flush_item *it, size_t n)
 		if (rv == 0)
 			it[i].n = dmd_samples_resolve(it[i].samples, it[i].n);
 	}
-	for (i = 0; i < ncmd; i++)
-		freeReplyObject(r[i]);
-	free(r);
+	free_replies(r, ncmd);
 	return rv;
 }
 
