@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -48,6 +49,7 @@ struct probe {
 	struct dmd_fetch fetch;
 	const char	*name;
 	double		 value;		/* the value looked for */
+	double		 last;		/* ... by the previous probe */
 	int64_t		 time;
 	int		 seen;
 };
@@ -79,14 +81,21 @@ probe_once(struct probe *p, int64_t timeout_ms, unsigned long k)
 {
 	struct dmd_batch b;
 	struct dmd_point pt;
+	struct timespec ts;
 	const char *names[1];
 	double t0, t, wait = 1;
 
-	/* a value no earlier probe wrote: microseconds and a counter, an
-	 * exact decimal that prints and reads back as itself */
-	p->time = dmd_wall_seconds();
-	p->value = fmod(floor(dmd_mono_seconds() * 1e3), 1e9) * 1000 +
-	    (double)(k % 1000);
+	/* a value no earlier probe wrote: the wall clock in microseconds,
+	 * modulo 10^12 (11.6 days: an integer that prints as one), moved
+	 * on should the clock not have moved */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	p->time = (int64_t)ts.tv_sec;
+	p->value = (double)(ts.tv_sec % 1000000) * 1e6 +
+	    (double)(ts.tv_nsec / 1000);
+	if (p->value <= p->last)
+		p->value = p->last + 1;
+	p->last = p->value;
+	(void)k;
 	p->seen = 0;
 	pt.name = p->name;
 	pt.namelen = strlen(p->name);
@@ -223,6 +232,7 @@ main(int argc, char *argv[])
 		ms = probe_once(&p, timeout_ms, (unsigned long)i);
 		if (ms == -2) {
 			broken = 1;
+			failed++;
 			break;
 		}
 		if (ms < 0) {
