@@ -74,6 +74,7 @@ struct query {
 	size_t		 capds;
 	struct dmd_output out;
 	uint64_t	 points, series, queries;
+	int		 columns;	/* of the terminal, for -o chart */
 	int64_t		 horizon;	/* of the archive */
 	int		 has_horizon, all_tiers;
 	int		 outerr;	/* writing stdout failed */
@@ -225,6 +226,7 @@ answer(struct query *q, int64_t from, int64_t until)
 
 	q->queries++;
 	uniq(q->names, &q->nnames);
+	dmd_output_range(&q->out, from, until, q->columns);
 	/* below the archive's horizon the cache holds nothing of the range
 	 * that a flush has not already put in the table (man dmd-query) */
 	q->fetch.skip_cache = q->has_horizon && !q->all_tiers &&
@@ -396,8 +398,8 @@ main(int argc, char *argv[])
 		case 'o':
 			if (dmd_output_format_parse(optarg, &ofmt) != 0)
 				errx(DMD_EXIT_USAGE, "unknown output format "
-				    "\"%s\" (want ndjson, tsv, csv or graphite)",
-				    optarg);
+				    "\"%s\" (want ndjson, tsv, csv, graphite or "
+				    "chart)", optarg);
 			break;
 		case 's':
 			q.step = dmd_duration_ms(optarg, 1000,
@@ -453,6 +455,10 @@ main(int argc, char *argv[])
 	/* big writes; stdin queries flush after each answer */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	dmd_output_init(&q.out, stdout, ofmt);
+	q.columns = (int)dmd_strtonum(dmd_env("COLUMNS", "80"), 20, 10000,
+	    &errstr);
+	if (errstr != NULL)
+		q.columns = 80;
 	if (argc == 0 || strcmp(argv[0], "-") == 0)
 		status = read_queries(&q, now, from, until);
 	else {

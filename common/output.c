@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "chart.h"
 #include "output.h"
 
 int
@@ -19,6 +20,8 @@ dmd_output_format_parse(const char *s, enum dmd_output_format *f)
 		*f = DMD_OUT_CSV;
 	else if (strcmp(s, "graphite") == 0)
 		*f = DMD_OUT_GRAPHITE;
+	else if (strcmp(s, "chart") == 0)
+		*f = DMD_OUT_CHART;
 	else
 		return -1;
 	return 0;
@@ -147,6 +150,14 @@ dmd_output_point(struct dmd_output *o, const char *name, size_t namelen,
 	case DMD_OUT_GRAPHITE:
 		graphite_point(o, &l, name, namelen, time, v, vlen);
 		break;
+	case DMD_OUT_CHART:
+		if (o->chart == NULL)
+			dmd_output_range(o, time, time, 80);
+		if (namelen != strlen(o->chart->name) ||
+		    memcmp(name, o->chart->name, namelen) != 0)
+			dmd_chart_series(o->chart, o->fp, name, namelen);
+		dmd_chart_point(o->chart, time, value);
+		return ferror(o->fp) ? -1 : 0;
 	}
 	return fwrite(l.buf, 1, l.n, o->fp) == l.n ? 0 : -1;
 }
@@ -174,8 +185,33 @@ dmd_output_finish(struct dmd_output *o)
 			o->finished = 1;
 		}
 		break;
+	case DMD_OUT_CHART:
+		if (o->chart != NULL) {
+			dmd_chart_draw(o->chart, o->fp);
+			if (!o->finished)
+				dmd_chart_axis(o->chart, o->fp);
+			o->finished = 1;
+			dmd_chart_free(o->chart);
+			o->chart = NULL;
+		}
+		break;
 	default:
 		break;
 	}
 	return ferror(o->fp) ? -1 : 0;
+}
+
+void
+dmd_output_range(struct dmd_output *o, int64_t from, int64_t until,
+    int columns)
+{
+	if (o->format != DMD_OUT_CHART)
+		return;
+	/* a new query: draw what the last one left, keep one axis */
+	if (o->chart != NULL) {
+		dmd_chart_draw(o->chart, o->fp);
+		dmd_chart_axis(o->chart, o->fp);
+		dmd_chart_free(o->chart);
+	}
+	o->chart = dmd_chart_new(from, until, columns);
 }

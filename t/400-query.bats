@@ -378,3 +378,28 @@ names() {
 	run cat "$BATS_TEST_TMPDIR/err"
 	assert_output ''
 }
+
+@test "-o chart draws one line per series within \$COLUMNS, then the time axis" {
+	setup_servers
+	COLUMNS=100 run dmd-query -f 0 -u 399 -o chart 'servers.web1.*.*'
+	assert_success
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 0 --regexp '^servers\.web1\.cpu\.system +[ ▁▂▃▄▅▆▇█]+  min 1  max 2  last 2$'
+	assert_line --index 2 --regexp '^servers\.web1\.mem\.free '
+	assert_line --index 3 --regexp '^ +1970-01-01T00:00Z +1970-01-01T00:06Z$'
+	# every line fits the terminal, counted in characters
+	local l
+	for l in "${lines[@]}"; do
+		[ "$(printf '%s' "$l" | LC_ALL=C.UTF-8 wc -m)" -le 100 ]
+	done
+	# the points at 100 and 200 of a 400 s range: columns 1/4 and 1/2
+	# of the way, the higher value the full block
+	[[ ${lines[0]} == *'▁'*'█'* ]]
+}
+
+@test "-o chart prints nothing but the axis for a query with no points" {
+	COLUMNS=80 run dmd-query -f 0 -u 59 -o chart nothing.here
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_line --index 0 --regexp '^ +1970-01-01T00:00Z +1970-01-01T00:00Z$'
+}
