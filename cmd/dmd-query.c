@@ -40,7 +40,8 @@
 static const char synopsis[] =
     "usage: dmd-query [-ehNSV] [-A url] [-a agg] [-c url] [-f time]\n"
     "                 [-j threads] [-o format] [-s step] [-t url]\n"
-    "                 [-u time] [pattern ... | -]\n";
+    "                 [-u time] [pattern ... | -]\n"
+    "       dmd-query -H [-c url]\n";
 
 static const struct option longopts[] = {
 	{ "agg",	required_argument,	NULL, 'a' },
@@ -49,6 +50,7 @@ static const struct option longopts[] = {
 	{ "explain",	no_argument,		NULL, 'e' },
 	{ "cache",	required_argument,	NULL, 'c' },
 	{ "from",	required_argument,	NULL, 'f' },
+	{ "health",	no_argument,		NULL, 'H' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "threads",	required_argument,	NULL, 'j' },
 	{ "output",	required_argument,	NULL, 'o' },
@@ -336,6 +338,37 @@ read_queries(struct query *q, int64_t now, int64_t from, int64_t until)
 	return status;
 }
 
+/* --health: the cache's own figures as points, then exit. */
+static int
+print_health(struct dmd_cache *cache)
+{
+	struct dmd_cache_health h;
+	struct dmd_stats st;
+	int64_t now = dmd_wall_seconds();
+	int status = DMD_EXIT_OK;
+
+	if (dmd_cache_health(cache, &h) != 0) {
+		warnx("cache: %s", cache->errstr);
+		dmd_cache_close(cache);
+		return DMD_EXIT_BACKEND;
+	}
+	dmd_stats_init(&st, "cache");
+	dmd_stats_set(&st, "used_memory_bytes", h.used_memory);
+	dmd_stats_set(&st, "ops_per_sec", h.ops_per_sec);
+	dmd_stats_set(&st, "cpu_seconds", h.cpu_seconds);
+	dmd_stats_set(&st, "clients", h.clients);
+	dmd_stats_set(&st, "due_series", h.due_series);
+	if (h.oldest != INT64_MAX)
+		dmd_stats_set(&st, "oldest_point_age_seconds",
+		    (double)(now - h.oldest));
+	if (dmd_stats_write(&st, stdout, now) != 0 || fflush(stdout) != 0) {
+		warn("stdout");
+		status = DMD_EXIT_IO;
+	}
+	dmd_cache_close(cache);
+	return status;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -349,7 +382,7 @@ main(int argc, char *argv[])
 	char errbuf[DMD_ERRSTR_MAX];
 	int64_t now = dmd_wall_seconds(), from, until, threads = 4;
 	size_t i;
-	int ch, stats = 0, status = DMD_EXIT_OK, rc, explain = 0;
+	int ch, stats = 0, status = DMD_EXIT_OK, rc, explain = 0, health = 0;
 	double t0 = dmd_mono_seconds();
 
 	dmd_prog_init();
@@ -361,9 +394,12 @@ main(int argc, char *argv[])
 	if ((archive_url = getenv("DMD_ARCHIVE")) == NULL)
 		archive_url = DEFAULT_ARCHIVE;
 
-	while ((ch = getopt_long(argc, argv, "A:a:c:ef:hj:No:s:St:u:V",
+	while ((ch = getopt_long(argc, argv, "A:a:c:ef:Hhj:No:s:St:u:V",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'H':
+			health = 1;
+			break;
 		case 'A':
 			archive_url = optarg;
 			break;
@@ -441,6 +477,11 @@ main(int argc, char *argv[])
 			    "give it alone");
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)
 		errx(DMD_EXIT_USAGE, "cache \"%s\": %s", cache_url, errbuf);
+	if (health) {
+		if (argc > 0)
+			usage();
+		return print_health(cache);
+	}
 	if ((rc = dmd_fetch_init(&q.fetch, cache, *table_url ? table_url :
 	    NULL, *archive_url ? archive_url : NULL, (int)threads, errbuf,
 	    sizeof(errbuf))) != 0)

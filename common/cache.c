@@ -84,6 +84,12 @@ dmd_cache_finish(struct dmd_cache *c, struct dmd_flush_item *it, size_t n)
 	return c->ops->finish(c, it, n);
 }
 
+int
+dmd_cache_health(struct dmd_cache *c, struct dmd_cache_health *h)
+{
+	return c->ops->health(c, h);
+}
+
 void
 dmd_cache_close(struct dmd_cache *c)
 {

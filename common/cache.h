@@ -74,6 +74,17 @@ struct dmd_flush_item {
 	size_t		 n, cap;
 };
 
+/* The cache's health, for dmd-query --health. */
+struct dmd_cache_health {
+	double		 used_memory;	/* bytes */
+	double		 ops_per_sec;
+	double		 cpu_seconds;	/* the server's, user + system */
+	double		 clients;
+	double		 due_series;	/* series waiting to be flushed */
+	int64_t		 oldest;	/* oldest cached point's time, or
+					 * INT64_MAX with none */
+};
+
 /* Called once per due series of a claimed shard. */
 typedef int dmd_due_cb(void *arg, const struct dmd_flush_item *it);
 
@@ -96,6 +107,7 @@ struct dmd_cache_ops {
 		    int64_t cutoff);
 	int	(*take)(struct dmd_cache *, struct dmd_flush_item *, size_t);
 	int	(*finish)(struct dmd_cache *, struct dmd_flush_item *, size_t);
+	int	(*health)(struct dmd_cache *, struct dmd_cache_health *);
 };
 
 /* Counters of backend requests, for --stats. */
@@ -168,6 +180,9 @@ int dmd_cache_take(struct dmd_cache *c, struct dmd_flush_item *it, size_t n);
  * anything live), then drop the frozen copy. */
 int dmd_cache_finish(struct dmd_cache *c, struct dmd_flush_item *it,
     size_t n);
+
+/* Fill h.  0, or -1 with c->err set. */
+int dmd_cache_health(struct dmd_cache *c, struct dmd_cache_health *h);
 
 /* Close and free.  Accepts NULL. */
 void dmd_cache_close(struct dmd_cache *c);

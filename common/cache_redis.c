@@ -485,10 +485,80 @@ redis_close(struct dmd_cache *c)
 	free(rc);
 }
 
+/* The number after "field:" in an INFO reply, or 0. */
+static double
+info_field(const char *info, const char *field)
+{
+	size_t n = strlen(field);
+	const char *p = info;
+
+	while ((p = strstr(p, field)) != NULL) {
+		if ((p == info || p[-1] == '\n') && p[n] == ':')
+			return strtod(p + n + 1, NULL);
+		p += n;
+	}
+	return 0;
+}
+
+static int
+redis_health(struct dmd_cache *c, struct dmd_cache_health *h)
+{
+	struct redis_cache *rc = (struct redis_cache *)c;
+	redisReply **r;
+	size_t i, ncmd = 1 + 2 * DMD_SHARDS;
+	int rv = 0;
+
+	memset(h, 0, sizeof(*h));
+	h->oldest = INT64_MAX;
+	if (dmd_rc_connect(rc) != 0)
+		return -1;
+	redisAppendCommand(rc->ctx, "INFO");
+	for (i = 0; i < DMD_SHARDS; i++) {
+		redisAppendCommand(rc->ctx, "ZCARD dmd:{s%04u}:due",
+		    (unsigned)i);
+		redisAppendCommand(rc->ctx, "ZRANGE dmd:{s%04u}:due 0 0 "
+		    "WITHSCORES", (unsigned)i);
+	}
+	r = xcalloc(ncmd, sizeof(*r));
+	if (dmd_rc_replies(rc, ncmd, r, dmd_rc_now()) != 0) {
+		free(r);
+		return -1;
+	}
+	if (r[0]->type == REDIS_REPLY_STRING) {
+		h->used_memory = info_field(r[0]->str, "used_memory");
+		h->ops_per_sec = info_field(r[0]->str,
+		    "instantaneous_ops_per_sec");
+		h->cpu_seconds = info_field(r[0]->str, "used_cpu_sys") +
+		    info_field(r[0]->str, "used_cpu_user");
+		h->clients = info_field(r[0]->str, "connected_clients");
+	} else {
+		dmd_rc_seterr(rc, DMD_ERR_REPLY, "redis: %s",
+		    "unexpected reply to INFO");
+		rv = -1;
+	}
+	for (i = 0; i < DMD_SHARDS && rv == 0; i++) {
+		redisReply *card = r[1 + 2 * i], *first = r[2 + 2 * i];
+
+		if (card->type == REDIS_REPLY_INTEGER)
+			h->due_series += (double)card->integer;
+		if (first->type == REDIS_REPLY_ARRAY && first->elements == 2 &&
+		    first->element[1]->type == REDIS_REPLY_STRING) {
+			int64_t t = strtoll(first->element[1]->str, NULL, 10);
+
+			if (t < h->oldest)
+				h->oldest = t;
+		}
+	}
+	for (i = 0; i < ncmd; i++)
+		freeReplyObject(r[i]);
+	free(r);
+	return rv;
+}
+
 static const struct dmd_cache_ops redis_ops = {
 	redis_put, redis_names, redis_read, redis_close,
 	dmd_rc_claim, dmd_rc_release, dmd_rc_due, dmd_rc_freeze, dmd_rc_take,
-	dmd_rc_finish
+	dmd_rc_finish, redis_health
 };
 
 struct dmd_cache *

@@ -403,3 +403,37 @@ names() {
 	assert_equal "${#lines[@]}" 1
 	assert_line --index 0 --regexp '^ +1970-01-01T00:00Z +1970-01-01T00:00Z$'
 }
+
+@test "-H prints the cache's health as points: memory, clients, the flush backlog" {
+	run --separate-stderr dmd-query -H
+	assert_success
+	assert_line --regexp '^\{"name":"dmd\.[^.]+\.cache\.used_memory_bytes","time":[0-9]+,"value":[0-9]+\}$'
+	assert_line --regexp '^\{"name":"dmd\.[^.]+\.cache\.clients","time":[0-9]+,"value":[1-9][0-9]*\}$'
+	assert_line --regexp 'cache\.due_series","time":[0-9]+,"value":0\}$'
+	refute_line --partial 'oldest_point_age_seconds'
+
+	# three series cached, the oldest point a day old
+	now=$(date +%s)
+	printf 'h.a 1 %d\nh.b 1 %d\nh.c 1 %d\n' $((now - 86400)) $((now - 60)) \
+		$((now - 60)) | dmd-ingest
+	run --separate-stderr dmd-query -H
+	assert_success
+	assert_line --regexp 'cache\.due_series","time":[0-9]+,"value":3\}$'
+	age=$(printf '%s\n' "$output" |
+		sed -n 's/.*oldest_point_age_seconds","time":[0-9]*,"value":\([0-9]*\)}$/\1/p')
+	[ "$age" -ge 86400 ] && [ "$age" -le 86460 ]
+
+	# flushed: no backlog left; the points go into dmd-ingest as any
+	dmd-flush -n 1 -a 100w
+	run --separate-stderr dmd-query -H
+	assert_line --regexp 'cache\.due_series","time":[0-9]+,"value":0\}$'
+	run sh -c 'dmd-query -H | dmd-ingest'
+	assert_success
+}
+
+@test "-H exits 4 with a message when the cache cannot be read" {
+	run --separate-stderr dmd-query -H -c unix:///nonexistent/redis.sock
+	assert_failure 4
+	assert_output ''
+	[[ $stderr == *'cache: cannot connect'* ]]
+}
