@@ -20,8 +20,6 @@
 #include "stats.h"
 #include "table.h"
 
-#define DEFAULT_TABLE	"file:///var/lib/dmd/table"
-#define DEFAULT_ARCHIVE	"file:///var/lib/dmd/archive"
 #define MAX_DURATION	(1000LL * 366 * 86400 * 1000)	/* ms */
 
 static const char synopsis[] =
@@ -166,8 +164,8 @@ main(int argc, char *argv[])
 	dmd_prog_init();
 	memset(&o, 0, sizeof(o));
 	memset(&n, 0, sizeof(n));
-	table_url = dmd_env("DMD_TABLE", DEFAULT_TABLE);
-	archive_url = dmd_env("DMD_ARCHIVE", DEFAULT_ARCHIVE);
+	table_url = dmd_env("DMD_TABLE", DMD_TABLE_DEFAULT);
+	archive_url = dmd_env("DMD_ARCHIVE", DMD_ARCHIVE_DEFAULT);
 	o.older_than = 7 * 86400;
 	o.period = 86400;
 

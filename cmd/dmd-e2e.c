@@ -23,9 +23,9 @@
 #include "numarg.h"
 #include "point.h"
 #include "prog.h"
+#include "table.h"
 
 #define EXIT_NOT_VISIBLE	6	/* a probe not readable in time */
-#define DEFAULT_TABLE	"file:///var/lib/dmd/table"
 #define POLL_MAX_MS	50	/* polls back off from 1 ms to this */
 
 static const char synopsis[] =
@@ -162,7 +162,7 @@ main(int argc, char *argv[])
 	memset(&p, 0, sizeof(p));
 	cache_url = dmd_env("DMD_CACHE", "redis://127.0.0.1:6379");
 	if ((table_url = getenv("DMD_TABLE")) == NULL)
-		table_url = DEFAULT_TABLE;
+		table_url = DMD_TABLE_DEFAULT;
 	snprintf(defname, sizeof(defname), "dmd.e2e.%s.probe", dmd_hostname());
 	p.name = defname;
 

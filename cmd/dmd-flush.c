@@ -19,7 +19,6 @@
 #include "stats.h"
 #include "table.h"
 
-#define DEFAULT_TABLE	"file:///var/lib/dmd/table"
 #define MAX_DURATION	(100LL * 366 * 86400 * 1000)	/* ms */
 
 static const char synopsis[] =
@@ -75,7 +74,7 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	memset(&n, 0, sizeof(n));
 	cache_url = dmd_env("DMD_CACHE", "redis://127.0.0.1:6379");
-	table_url = dmd_env("DMD_TABLE", DEFAULT_TABLE);
+	table_url = dmd_env("DMD_TABLE", DMD_TABLE_DEFAULT);
 	o.policy.min_points = 720;
 	o.policy.max_age = 6 * 3600;
 

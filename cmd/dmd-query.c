@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "agg.h"
+#include "archive.h"
 #include "aread.h"
 #include "cache.h"
 #include "clock.h"
@@ -28,14 +29,13 @@
 #include "numarg.h"
 #include "output.h"
 #include "prog.h"
+#include "table.h"
 #include "reader.h"
 #include "stats.h"
 #include "timearg.h"
 #include "xmalloc.h"
 
 #define READ_GROUP	256	/* series per group read */
-#define DEFAULT_TABLE	"file:///var/lib/dmd/table"
-#define DEFAULT_ARCHIVE	"file:///var/lib/dmd/archive"
 
 static const char synopsis[] =
     "usage: dmd-query [-ehNSV] [-A url] [-a agg] [-c url] [-f time]\n"
@@ -72,8 +72,6 @@ struct query {
 	size_t		 nnames, capnames;
 	int64_t		 step;		/* 0: no downsampling */
 	enum dmd_agg	 agg;
-	struct dmd_sample *ds;		/* downsampling scratch */
-	size_t		 capds;
 	struct dmd_output out;
 	uint64_t	 points, series, queries;
 	int		 columns;	/* of the terminal, for -o chart */
@@ -390,9 +388,9 @@ main(int argc, char *argv[])
 	cache_url = dmd_env("DMD_CACHE", "redis://127.0.0.1:6379");
 	/* set but empty: no table (dmd_env() would take the default) */
 	if ((table_url = getenv("DMD_TABLE")) == NULL)
-		table_url = DEFAULT_TABLE;
+		table_url = DMD_TABLE_DEFAULT;
 	if ((archive_url = getenv("DMD_ARCHIVE")) == NULL)
-		archive_url = DEFAULT_ARCHIVE;
+		archive_url = DMD_ARCHIVE_DEFAULT;
 
 	while ((ch = getopt_long(argc, argv, "A:a:c:ef:Hhj:No:s:St:u:V",
 	    longopts, NULL)) != -1) {
@@ -539,7 +537,6 @@ main(int argc, char *argv[])
 	for (i = 0; i < q.nknown; i++)
 		free(q.known[i]);
 	free(q.known);
-	free(q.ds);
 	dmd_fetch_release(&q.fetch);
 	dmd_cache_close(cache);
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0 ||

@@ -28,6 +28,9 @@
 
 #define DMD_KEY_MAX	256
 
+/* The archive of the programs' embedded default. */
+#define DMD_ARCHIVE_DEFAULT	"file:///var/lib/dmd/archive"
+
 typedef int dmd_object_cb(void *arg, const char *key, uint64_t size);
 
 struct dmd_archive;

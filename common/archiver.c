@@ -33,12 +33,6 @@ struct mchunk {
 	size_t		 off, len;
 };
 
-/* The points of one series in the period being built. */
-struct pseries {
-	struct dmd_sample *s;
-	size_t		 n, cap;
-};
-
 struct run {
 	struct dmd_table *t;
 	struct dmd_archive *a;
@@ -199,14 +193,6 @@ static int
 cmpstr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int64_t
-floor_to(int64_t t, int64_t p)
-{
-	int64_t r = t % p;
-
-	return r < 0 ? t - r - p : t - r;
 }
 
 /* Read a whole object and parse its index.  buf is xgrow'd. */
@@ -718,7 +704,8 @@ move_chunks(struct run *r, unsigned g)
 	}
 	if (hi >= r->wend)
 		hi = r->wend - 1;
-	for (p = floor_to(lo, r->o->period); p <= hi; p += r->o->period) {
+	for (p = dmd_bucket_start(lo, r->o->period); p <= hi;
+	    p += r->o->period) {
 		for (k = 0; k < r->nch; k++)
 			if (r->ch[k].last >= p &&
 			    r->ch[k].first < p + r->o->period)
@@ -776,10 +763,10 @@ move_group(struct run *r, unsigned g)
 		for (k = 1, kmin = 0; k < r->nch; k++)
 			if (r->ch[k].first < r->ch[kmin].first)
 				kmin = k;
-		lo = floor_to(r->ch[kmin].first, P);
+		lo = dmd_bucket_start(r->ch[kmin].first, P);
 		wend = lo + WINDOW * P;
-		if (floor_to(r->ch[kmin].last, P) + P > wend)
-			wend = floor_to(r->ch[kmin].last, P) + P;
+		if (dmd_bucket_start(r->ch[kmin].last, P) + P > wend)
+			wend = dmd_bucket_start(r->ch[kmin].last, P) + P;
 		if (wend > r->cutoff)
 			wend = r->cutoff;
 		if (collect(r, g, wend) != 0)
@@ -906,7 +893,7 @@ dmd_archiver_run(struct dmd_table *t, struct dmd_archive *a,
 	r.cnt = n;
 	r.err = err;
 	r.errlen = errlen;
-	r.cutoff = floor_to(o->now - o->older_than, o->period);
+	r.cutoff = dmd_bucket_start(o->now - o->older_than, o->period);
 	*which = NULL;
 	if ((lk = dmd_archive_lock(a)) != 0) {
 		if (lk < 0) {

@@ -44,8 +44,6 @@ struct dmd_aread {
 	uint64_t	 clock;
 	unsigned char	*buf;
 	size_t		 bufcap;
-	struct dmd_rollup *tmp;
-	size_t		 tmpcap;
 };
 
 void
@@ -92,7 +90,6 @@ dmd_aread_free(struct dmd_aread *r)
 		free(r->ci[i].tail);
 	}
 	free(r->buf);
-	free(r->tmp);
 	free(r);
 }
 

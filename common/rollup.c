@@ -10,8 +10,8 @@
 #include "varint.h"
 #include "xmalloc.h"
 
-static int64_t
-bucket(int64_t t, int64_t res)
+int64_t
+dmd_bucket_start(int64_t t, int64_t res)
 {
 	int64_t r = t % res;
 
@@ -113,7 +113,7 @@ dmd_rollup_make(const struct dmd_sample *s, size_t n, int64_t res,
 	int64_t b;
 
 	for (i = 0; i < n; i++) {
-		b = bucket(s[i].time, res);
+		b = dmd_bucket_start(s[i].time, res);
 		if (o == 0 || out[o - 1].t != b) {
 			memset(&out[o], 0, sizeof(out[o]));
 			out[o++].t = b;
@@ -136,7 +136,7 @@ dmd_rollup_fold(struct dmd_rollup *r, size_t n, int64_t step)
 
 	for (i = 0; i < n; i++) {
 		b = r[i];
-		b.t = bucket(r[i].t, step);
+		b.t = dmd_bucket_start(r[i].t, step);
 		if (o > 0 && r[o - 1].t == b.t)
 			dmd_rollup_merge(&r[o - 1], &b);
 		else

@@ -33,6 +33,10 @@ struct dmd_rollup {
 /* The sum of a bucket. */
 double dmd_rollup_sum(const struct dmd_rollup *b);
 
+/* The start of the bucket of res seconds, aligned to the epoch, that
+ * holds t (a true floor for negative times too). */
+int64_t dmd_bucket_start(int64_t t, int64_t res);
+
 /* Fold n samples (sorted, unique times) into buckets of res seconds
  * aligned to the epoch; out has room for n.  Returns the buckets. */
 size_t dmd_rollup_make(const struct dmd_sample *s, size_t n, int64_t res,

@@ -45,6 +45,9 @@ struct dmd_chunk {
 
 typedef int dmd_chunk_cb(void *arg, const struct dmd_chunk *c);
 
+/* The table of the programs' embedded default. */
+#define DMD_TABLE_DEFAULT	"file:///var/lib/dmd/table"
+
 struct dmd_table;
 
 struct dmd_table_ops {
