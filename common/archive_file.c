@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,11 +120,10 @@ mkdir_one(struct file_archive *fa, const char *path)
 static int
 make_ready(struct file_archive *fa)
 {
-	char path[PATH_MAX], prefix[300];
+	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 	long pid;
-	char *e;
 	int fd;
 
 	if (fa->ready)
@@ -149,13 +147,11 @@ make_ready(struct file_archive *fa)
 	}
 	fmt(path, sizeof(path), "%s/tmp", fa->dir);
 	if ((d = opendir(path)) != NULL) {
-		fmt(prefix, sizeof(prefix), "%s.", dmd_hostname());
 		while ((de = readdir(d)) != NULL) {
-			if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
-				continue;
-			pid = strtol(de->d_name + strlen(prefix), &e, 10);
-			if (*e != '\0' || pid <= 0 || (pid != (long)getpid() &&
-			    (kill((pid_t)pid, 0) == 0 || errno != ESRCH)))
+			/* HOST.PID, ours (from a run before) or a dead one */
+			pid = dmd_local_pid(de->d_name, '.', '\0');
+			if (pid == 0 || (pid != (long)getpid() &&
+			    !dmd_pid_gone(pid)))
 				continue;
 			fmt(path, sizeof(path), "%s/tmp/%s", fa->dir,
 			    de->d_name);

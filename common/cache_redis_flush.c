@@ -21,7 +21,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,20 +114,11 @@ set_owner(struct redis_cache *rc)
 
 /* Is owner a process of this host that no longer runs? */
 static int
-dead_local(const struct redis_cache *rc, const char *owner)
+dead_local(const char *owner)
 {
-	const char *host = dmd_hostname();
-	size_t hl = strlen(host);
-	char *e;
-	long pid;
+	long pid = dmd_local_pid(owner, ' ', ' ');
 
-	if (strncmp(owner, host, hl) != 0 || owner[hl] != ' ')
-		return 0;
-	pid = strtol(owner + hl + 1, &e, 10);
-	if (*e != ' ' || pid <= 0 || pid == (long)getpid())
-		return 0;
-	(void)rc;
-	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+	return pid != 0 && pid != (long)getpid() && dmd_pid_gone(pid);
 }
 
 static void
@@ -180,7 +170,7 @@ dmd_rc_claim(struct dmd_cache *c, uint32_t first, uint32_t n,
 			continue;	/* it lapsed meanwhile: next run */
 		if (strcmp(g->str, rc->owner) == 0)
 			got[i] = 1;
-		else if (dead_local(rc, g->str)) {
+		else if (dead_local(g->str)) {
 			shard_key(key, sizeof(key), first + i, "lock");
 			redisAppendCommand(rc->ctx, "EVAL %s 1 %s %s %s %s",
 			    takeover_script, key, g->str, rc->owner, CLAIM_MS);

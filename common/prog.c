@@ -1,6 +1,7 @@
 /*
  * prog.c - process set-up shared by every program (see prog.h).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -50,4 +51,25 @@ dmd_hostname(void)
 		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
 			*p = '_';
 	return host;
+}
+
+long
+dmd_local_pid(const char *s, int sep, int end)
+{
+	const char *host = dmd_hostname();
+	size_t hl = strlen(host);
+	char *e;
+	long pid;
+
+	if (strncmp(s, host, hl) != 0 || s[hl] != sep ||
+	    s[hl + 1] < '0' || s[hl + 1] > '9')
+		return 0;
+	pid = strtol(s + hl + 1, &e, 10);
+	return *e == end && pid > 0 ? pid : 0;
+}
+
+int
+dmd_pid_gone(long pid)
+{
+	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
 }

@@ -27,4 +27,13 @@ const char *dmd_env(const char *name, const char *def);
  * outside [A-Za-z0-9_-] become '_'.  Returns a static buffer. */
 const char *dmd_hostname(void);
 
+/* The process ID in s when s names a process of this host: the host
+ * name, sep, a decimal ID, then end (a character, or '\0' for the end
+ * of s), as temp files (HOST.PID) and claims ("HOST PID ...") spell
+ * them.  0 when s does not. */
+long dmd_local_pid(const char *s, int sep, int end);
+
+/* 1 if process pid no longer runs. */
+int dmd_pid_gone(long pid);
+
 #endif

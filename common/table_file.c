@@ -36,7 +36,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,22 +277,17 @@ clear_dirs(struct file_table *ft)
 static void
 clean_tmp(struct file_table *ft)
 {
-	char path[PATH_MAX], prefix[300];
+	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 	long pid;
-	char *e;
 
 	fmt(path, sizeof(path), "%s/tmp", ft->dir);
 	if ((d = opendir(path)) == NULL)
 		return;
-	fmt(prefix, sizeof(prefix), "%s.", dmd_hostname());
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
-			continue;
-		pid = strtol(de->d_name + strlen(prefix), &e, 10);
-		if (*e != '.' || pid <= 0 || pid == (long)getpid() ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		pid = dmd_local_pid(de->d_name, '.', '.');
+		if (pid == 0 || pid == (long)getpid() || !dmd_pid_gone(pid))
 			continue;
 		fmt(path, sizeof(path), "%s/tmp/%s", ft->dir, de->d_name);
 		(void)unlink(path);
