@@ -77,13 +77,7 @@ badkey(struct file_archive *fa, const char *key)
 static void
 account(struct file_archive *fa, double t0)
 {
-	double dt = dmd_mono_seconds() - t0;
-
-	fa->base.stats.requests++;
-	fa->base.stats.commands++;
-	fa->base.stats.seconds += dt;
-	if (dt > fa->base.stats.max_seconds)
-		fa->base.stats.max_seconds = dt;
+	dmd_cache_stats_count(&fa->base.stats, 1, dmd_mono_seconds() - t0);
 }
 
 static int

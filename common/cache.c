@@ -22,6 +22,29 @@ dmd_cache_open(const char *url, char *err, size_t errlen)
 	return NULL;
 }
 
+void
+dmd_cache_stats_count(struct dmd_cache_stats *s, size_t ncmd,
+    double seconds)
+{
+	s->requests++;
+	s->commands += ncmd;
+	s->seconds += seconds;
+	if (seconds > s->max_seconds)
+		s->max_seconds = seconds;
+}
+
+void
+dmd_cache_stats_move(struct dmd_cache_stats *a, struct dmd_cache_stats *b)
+{
+	a->requests += b->requests;
+	a->commands += b->commands;
+	a->errors += b->errors;
+	a->seconds += b->seconds;
+	if (b->max_seconds > a->max_seconds)
+		a->max_seconds = b->max_seconds;
+	memset(b, 0, sizeof(*b));
+}
+
 int
 dmd_cache_put(struct dmd_cache *c, struct dmd_batch *b)
 {

@@ -119,6 +119,14 @@ struct dmd_cache_stats {
 	double		 max_seconds;
 };
 
+/* Count one request of ncmd commands that took seconds. */
+void dmd_cache_stats_count(struct dmd_cache_stats *s, size_t ncmd,
+    double seconds);
+
+/* Add the counts of b to a, and zero b. */
+void dmd_cache_stats_move(struct dmd_cache_stats *a,
+    struct dmd_cache_stats *b);
+
 struct dmd_cache {
 	const struct dmd_cache_ops *ops;
 	int		 err;		/* enum dmd_err of the last failure */

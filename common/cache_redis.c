@@ -115,7 +115,6 @@ dmd_rc_replies(struct redis_cache *rc, size_t ncmd, redisReply **keep,
 	redisReply *r;
 	size_t i;
 	int rv = 0;
-	double dt;
 
 	for (i = 0; i < ncmd; i++) {
 		if (redisGetReply(rc->ctx, (void **)&r) != REDIS_OK) {
@@ -136,12 +135,7 @@ dmd_rc_replies(struct redis_cache *rc, size_t ncmd, redisReply **keep,
 		else
 			freeReplyObject(r);
 	}
-	dt = dmd_rc_now() - started;
-	rc->base.stats.requests++;
-	rc->base.stats.commands += ncmd;
-	rc->base.stats.seconds += dt;
-	if (dt > rc->base.stats.max_seconds)
-		rc->base.stats.max_seconds = dt;
+	dmd_cache_stats_count(&rc->base.stats, ncmd, dmd_rc_now() - started);
 	if (rv != 0 && keep != NULL)
 		for (i = 0; i < ncmd; i++)
 			freeReplyObject(keep[i]);
@@ -458,15 +452,7 @@ redis_read(struct dmd_cache *c, const char *const *names, size_t n,
 				rv = 1;	/* stop quietly; keep draining */
 		}
 	}
-	{
-		double dt = dmd_rc_now() - t0;
-
-		c->stats.requests++;
-		c->stats.commands += n;
-		c->stats.seconds += dt;
-		if (dt > c->stats.max_seconds)
-			c->stats.max_seconds = dt;
-	}
+	dmd_cache_stats_count(&c->stats, n, dmd_rc_now() - t0);
 	return rv < 0 ? -1 : 0;
 }
 

@@ -441,28 +441,12 @@ dmd_fetch_read(struct dmd_fetch *f, const char *const *names, size_t n,
 		for (i = 0; i < n; i++)
 			read_archive(f, NULL, &f->series[i], from, until);
 	for (k = 0; k < nt; k++) {
-		struct dmd_cache_stats *s;
-
-		if (f->archives[k] != NULL) {
-			s = &f->archives[k]->stats;
-			f->archive_stats.requests += s->requests;
-			f->archive_stats.commands += s->commands;
-			f->archive_stats.errors += s->errors;
-			f->archive_stats.seconds += s->seconds;
-			if (s->max_seconds > f->archive_stats.max_seconds)
-				f->archive_stats.max_seconds = s->max_seconds;
-			memset(s, 0, sizeof(*s));
-		}
-		if (f->tables[k] == NULL)
-			continue;
-		s = &f->tables[k]->stats;
-		f->table_stats.requests += s->requests;
-		f->table_stats.commands += s->commands;
-		f->table_stats.errors += s->errors;
-		f->table_stats.seconds += s->seconds;
-		if (s->max_seconds > f->table_stats.max_seconds)
-			f->table_stats.max_seconds = s->max_seconds;
-		memset(s, 0, sizeof(*s));
+		if (f->archives[k] != NULL)
+			dmd_cache_stats_move(&f->archive_stats,
+			    &f->archives[k]->stats);
+		if (f->tables[k] != NULL)
+			dmd_cache_stats_move(&f->table_stats,
+			    &f->tables[k]->stats);
 	}
 
 	for (i = 0; i < n && rv == 0; i++) {

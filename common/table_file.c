@@ -101,13 +101,7 @@ seterr(struct file_table *ft, const char *what, const char *path)
 static void
 account(struct file_table *ft, double t0, size_t ncmd)
 {
-	double dt = dmd_mono_seconds() - t0;
-
-	ft->base.stats.requests++;
-	ft->base.stats.commands += ncmd;
-	ft->base.stats.seconds += dt;
-	if (dt > ft->base.stats.max_seconds)
-		ft->base.stats.max_seconds = dt;
+	dmd_cache_stats_count(&ft->base.stats, ncmd, dmd_mono_seconds() - t0);
 }
 
 /* A host or series name as a directory name: a leading '.' becomes '%',
