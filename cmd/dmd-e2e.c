@@ -176,11 +176,8 @@ main(int argc, char *argv[])
 			fputs(synopsis, stdout);
 			exit(DMD_EXIT_OK);
 		case 'i':
-			interval_ms = dmd_duration_ms(optarg, 1000, 3600000,
-			    &errstr);
-			if (errstr != NULL)
-				errx(DMD_EXIT_USAGE, "interval is %s: %s",
-				    optarg, errstr);
+			interval_ms = dmd_duration_arg("interval", optarg,
+			    1000, 0, 3600000);
 			break;
 		case 'N':
 			count = dmd_strtonum(optarg, 1, 1000000, &errstr);
@@ -195,13 +192,8 @@ main(int argc, char *argv[])
 			p.name = optarg;
 			break;
 		case 'T':
-			timeout_ms = dmd_duration_ms(optarg, 1000, 3600000,
-			    &errstr);
-			if (errstr == NULL && timeout_ms == 0)
-				errstr = "too small";
-			if (errstr != NULL)
-				errx(DMD_EXIT_USAGE, "timeout is %s: %s",
-				    optarg, errstr);
+			timeout_ms = dmd_duration_arg("timeout", optarg, 1000,
+			    1, 3600000);
 			break;
 		case 't':
 			table_url = optarg;

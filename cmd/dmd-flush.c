@@ -45,18 +45,6 @@ usage(void)
 	exit(DMD_EXIT_USAGE);
 }
 
-static int64_t
-duration(const char *what, const char *s)
-{
-	const char *errstr;
-	int64_t ms;
-
-	ms = dmd_duration_ms(s, 1000, MAX_DURATION, &errstr);
-	if (errstr != NULL)
-		errx(DMD_EXIT_USAGE, "%s is %s: %s", what, s, errstr);
-	return ms / 1000;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -82,7 +70,8 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			o.policy.max_age = duration("max age", optarg);
+			o.policy.max_age = dmd_duration_arg("max age", optarg,
+			    1000, 0, MAX_DURATION) / 1000;
 			break;
 		case 'c':
 			cache_url = optarg;
@@ -91,7 +80,8 @@ main(int argc, char *argv[])
 			fputs(synopsis, stdout);
 			exit(DMD_EXIT_OK);
 		case 'k':
-			o.policy.keep = duration("keep", optarg);
+			o.policy.keep = dmd_duration_arg("keep", optarg, 1000,
+			    0, MAX_DURATION) / 1000;
 			break;
 		case 'l':
 			o.limit = (uint64_t)dmd_strtonum(optarg, 1, INT64_MAX,

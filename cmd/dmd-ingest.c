@@ -189,11 +189,8 @@ main(int argc, char *argv[])
 			cache_url = optarg;
 			break;
 		case 'd':
-			max_delay = dmd_duration_ms(optarg, 1, 3600000,
-			    &errstr);
-			if (errstr != NULL)
-				errx(DMD_EXIT_USAGE, "max delay is %s: %s",
-				    optarg, errstr);
+			max_delay = dmd_duration_arg("max delay", optarg, 1,
+			    0, 3600000);
 			break;
 		case 'F':
 			if (dmd_format_parse(optarg, &fmt) != 0)
@@ -208,11 +205,8 @@ main(int argc, char *argv[])
 			in.rejects_path = optarg;
 			break;
 		case 'r':
-			retry_for = dmd_duration_ms(optarg, 1000,
-			    7 * 86400000LL, &errstr);
-			if (errstr != NULL)
-				errx(DMD_EXIT_USAGE, "retry time is %s: %s",
-				    optarg, errstr);
+			retry_for = dmd_duration_arg("retry time", optarg,
+			    1000, 0, 7 * 86400000LL);
 			break;
 		case 's':
 			spill = optarg;

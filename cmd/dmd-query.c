@@ -436,13 +436,8 @@ main(int argc, char *argv[])
 				    "chart)", optarg);
 			break;
 		case 's':
-			q.step = dmd_duration_ms(optarg, 1000,
-			    100LL * 366 * 86400 * 1000, &errstr) / 1000;
-			if (errstr == NULL && q.step == 0)
-				errstr = "too small";
-			if (errstr != NULL)
-				errx(DMD_EXIT_USAGE, "step is %s: %s", optarg,
-				    errstr);
+			q.step = dmd_duration_arg("step", optarg, 1000, 1000,
+			    100LL * 366 * 86400 * 1000) / 1000;
 			break;
 		case 'S':
 			stats = 1;

@@ -1,6 +1,7 @@
 /*
  * prog.c - process set-up shared by every program (see prog.h).
  */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "numarg.h"
 #include "prog.h"
 
 void
@@ -72,4 +74,19 @@ int
 dmd_pid_gone(long pid)
 {
 	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+}
+
+int64_t
+dmd_duration_arg(const char *what, const char *s, int64_t unit_ms,
+    int64_t min_ms, int64_t max_ms)
+{
+	const char *errstr;
+	int64_t ms;
+
+	ms = dmd_duration_ms(s, unit_ms, max_ms, &errstr);
+	if (errstr == NULL && ms < min_ms)
+		errstr = "too small";
+	if (errstr != NULL)
+		errx(DMD_EXIT_USAGE, "%s is %s: %s", what, s, errstr);
+	return ms;
 }

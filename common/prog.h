@@ -8,6 +8,8 @@
 #ifndef DMD_PROG_H
 #define DMD_PROG_H
 
+#include <stdint.h>
+
 /* Exit statuses shared by all programs (documented in dmd(7)). */
 #define DMD_EXIT_OK		0	/* everything stored / done */
 #define DMD_EXIT_REJECTS	1	/* some input rejected, the rest stored */
@@ -35,5 +37,11 @@ long dmd_local_pid(const char *s, int sep, int end);
 
 /* 1 if process pid no longer runs. */
 int dmd_pid_gone(long pid);
+
+/* A duration given on the command line (numarg.h: dmd_duration_ms(),
+ * unit_ms for a bare number), in milliseconds from min_ms to max_ms;
+ * anything else exits 2 with "WHAT is S: REASON". */
+int64_t dmd_duration_arg(const char *what, const char *s, int64_t unit_ms,
+    int64_t min_ms, int64_t max_ms);
 
 #endif
