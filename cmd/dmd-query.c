@@ -21,11 +21,10 @@
 
 #include "agg.h"
 #include "archive.h"
-#include "aread.h"
 #include "cache.h"
 #include "clock.h"
 #include "fetch.h"
-#include "glob.h"
+#include "query.h"
 #include "numarg.h"
 #include "output.h"
 #include "prog.h"
@@ -34,8 +33,6 @@
 #include "stats.h"
 #include "timearg.h"
 #include "xmalloc.h"
-
-#define READ_GROUP	256	/* series per group read */
 
 static const char synopsis[] =
     "usage: dmd-query [-ehNSV] [-A url] [-a agg] [-c url] [-f time]\n"
@@ -63,20 +60,9 @@ static const struct option longopts[] = {
 };
 
 struct query {
-	struct dmd_fetch fetch;
-	char		**known;	/* names the tiers know, once listed */
-	size_t		 nknown, capknown;
-	int		 listed;
-	const struct dmd_glob *match;	/* of on_match() */
-	char		**names;	/* series of the current query */
-	size_t		 nnames, capnames;
-	int64_t		 step;		/* 0: no downsampling */
-	enum dmd_agg	 agg;
+	struct dmd_query dq;
 	struct dmd_output out;
-	uint64_t	 points, series, queries;
 	int		 columns;	/* of the terminal, for -o chart */
-	int64_t		 horizon;	/* of the archive */
-	int		 has_horizon, all_tiers;
 	int		 outerr;	/* writing stdout failed */
 	int		 epipe;		/* ... because the reader left */
 };
@@ -88,124 +74,12 @@ usage(void)
 	exit(DMD_EXIT_USAGE);
 }
 
-static void
-push(char ***v, size_t *n, size_t *cap, const char *s, size_t len)
-{
-	*v = xgrow(*v, cap, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = xstrndup(s, len);
-}
-
-static int
-on_known(void *arg, const char *name, size_t len)
-{
-	struct query *q = arg;
-
-	push(&q->known, &q->nknown, &q->capknown, name, len);
-	return 0;
-}
-
-static int
-on_match(void *arg, const char *name, size_t len)
-{
-	struct query *q = arg;
-
-	if (dmd_glob_match(q->match, name, len))
-		push(&q->names, &q->nnames, &q->capnames, name, len);
-	return 0;
-}
-
-static int
-cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sort v and drop repeats. */
-static void
-uniq(char **v, size_t *n)
-{
-	size_t i, o;
-
-	if (*n == 0)	/* qsort(NULL, 0, ...) is undefined */
-		return;
-	qsort(v, *n, sizeof(*v), cmpstr);
-	for (i = 0, o = 0; i < *n; i++) {
-		if (o > 0 && strcmp(v[o - 1], v[i]) == 0) {
-			free(v[i]);
-			continue;
-		}
-		v[o++] = v[i];
-	}
-	*n = o;
-}
-
-/* Add the series pattern pat names to q->names.  Returns 0, -1 with a
- * message in err for a bad pattern, -2 if listing names failed. */
-static int
-resolve(struct query *q, const char *pat, char *err, size_t errlen)
-{
-	char why[DMD_REASON_MAX];
-	struct dmd_glob g;
-	const char *first;
-	size_t i, flen;
-
-	if (dmd_glob_compile(&g, pat, err, errlen) != 0)
-		return -1;
-	if (g.literal) {
-		/* all or nothing: a bad name rejects the whole pattern */
-		for (i = 0; i < g.nalts; i++)
-			if (dmd_name_check(g.alts[i], strlen(g.alts[i]),
-			    why) != 0) {
-				snprintf(err, errlen, "%s", why);
-				dmd_glob_free(&g);
-				return -1;
-			}
-		for (i = 0; i < g.nalts; i++)
-			push(&q->names, &q->nnames, &q->capnames, g.alts[i],
-			    strlen(g.alts[i]));
-		dmd_glob_free(&g);
-		return 0;
-	}
-	/* Every alternative starts with a literal component ("web01.*"):
-	 * list only the names of those first components. */
-	for (i = 0; i < g.nalts && dmd_glob_first(&g, i, &flen) != NULL; i++)
-		;
-	if (i == g.nalts && !q->listed) {
-		q->match = &g;
-		for (i = 0; i < g.nalts; i++) {
-			first = dmd_glob_first(&g, i, &flen);
-			if (dmd_fetch_names(&q->fetch, first, flen, on_match,
-			    q) != 0) {
-				dmd_glob_free(&g);
-				return -2;
-			}
-		}
-		dmd_glob_free(&g);
-		return 0;
-	}
-	if (!q->listed) {
-		if (dmd_fetch_names(&q->fetch, NULL, 0, on_known, q) != 0) {
-			dmd_glob_free(&g);
-			return -2;
-		}
-		uniq(q->known, &q->nknown);
-		q->listed = 1;
-	}
-	for (i = 0; i < q->nknown; i++)
-		if (dmd_glob_match(&g, q->known[i], strlen(q->known[i])))
-			push(&q->names, &q->nnames, &q->capnames, q->known[i],
-			    strlen(q->known[i]));
-	dmd_glob_free(&g);
-	return 0;
-}
-
 static int
 on_series(void *arg, const char *name, const struct dmd_sample *s, size_t n)
 {
 	struct query *q = arg;
 	size_t i, len = strlen(name);
 
-	q->series++;
 	for (i = 0; i < n; i++)
 		if (dmd_output_point(&q->out, name, len, s[i].time,
 		    s[i].value) != 0) {
@@ -213,36 +87,19 @@ on_series(void *arg, const char *name, const struct dmd_sample *s, size_t n)
 			q->epipe = errno == EPIPE;
 			return -1;
 		}
-	q->points += n;
 	return 0;
 }
 
-/* Answer one query: the series in q->names over [from, until]. */
+/* Answer one query: the series added to q->dq over [from, until]. */
 static int
 answer(struct query *q, int64_t from, int64_t until)
 {
-	size_t i, n;
-	int rv = 0;
-
-	q->queries++;
-	uniq(q->names, &q->nnames);
 	dmd_output_range(&q->out, from, until, q->columns);
-	/* below the archive's horizon the cache holds nothing of the range
-	 * that a flush has not already put in the table (man dmd-query) */
-	q->fetch.skip_cache = q->has_horizon && !q->all_tiers &&
-	    until < q->horizon;
-	for (i = 0; i < q->nnames && !q->outerr && rv == 0; i += n) {
-		n = q->nnames - i < READ_GROUP ? q->nnames - i : READ_GROUP;
-		if (dmd_fetch_read(&q->fetch, (const char *const *)q->names + i,
-		    n, from, until, on_series, q) != 0) {
-			warnx("%s: %s", q->fetch.which, q->fetch.errstr);
-			rv = -1;
-		}
+	if (dmd_query_answer(&q->dq, from, until, on_series, q) != 0) {
+		warnx("%s: %s", q->dq.fetch.which, q->dq.fetch.errstr);
+		return -1;
 	}
-	for (i = 0; i < q->nnames; i++)
-		free(q->names[i]);
-	q->nnames = 0;
-	return rv;
+	return 0;
 }
 
 /* Split a query line into up to 3 words.  Returns the count, or -1 for
@@ -309,8 +166,9 @@ read_queries(struct query *q, int64_t now, int64_t from, int64_t until)
 		else if (nw > 0 && f > u)
 			snprintf(err, sizeof(err), "from is after until");
 		if (err[0] == '\0' && nw > 0 &&
-		    (rc = resolve(q, w[0], err, sizeof(err))) == -2) {
-			warnx("%s: %s", q->fetch.which, q->fetch.errstr);
+		    (rc = dmd_query_add(&q->dq, w[0], err, sizeof(err))) == -2) {
+			warnx("%s: %s", q->dq.fetch.which,
+			    q->dq.fetch.errstr);
 			free(buf);
 			status = DMD_EXIT_BACKEND;
 			break;
@@ -380,7 +238,10 @@ main(int argc, char *argv[])
 	char errbuf[DMD_ERRSTR_MAX];
 	int64_t now = dmd_wall_seconds(), from, until, threads = 4;
 	size_t i;
+	int64_t step = 0;
+	enum dmd_agg agg = DMD_AGG_AVG;
 	int ch, stats = 0, status = DMD_EXIT_OK, rc, explain = 0, health = 0;
+	int all_tiers = 0;
 	double t0 = dmd_mono_seconds();
 
 	dmd_prog_init();
@@ -405,10 +266,10 @@ main(int argc, char *argv[])
 			explain = 1;
 			break;
 		case 'N':
-			q.all_tiers = 1;
+			all_tiers = 1;
 			break;
 		case 'a':
-			if (dmd_agg_parse(optarg, &q.agg) != 0)
+			if (dmd_agg_parse(optarg, &agg) != 0)
 				errx(DMD_EXIT_USAGE, "unknown aggregate \"%s\" "
 				    "(want avg, min, max, sum, count, last or "
 				    "first)", optarg);
@@ -436,7 +297,7 @@ main(int argc, char *argv[])
 				    "chart)", optarg);
 			break;
 		case 's':
-			q.step = dmd_duration_arg("step", optarg, 1000, 1000,
+			step = dmd_duration_arg("step", optarg, 1000, 1000,
 			    100LL * 366 * 86400 * 1000) / 1000;
 			break;
 		case 'S':
@@ -475,16 +336,14 @@ main(int argc, char *argv[])
 			usage();
 		return print_health(cache);
 	}
-	if ((rc = dmd_fetch_init(&q.fetch, cache, *table_url ? table_url :
+	if ((rc = dmd_query_init(&q.dq, cache, *table_url ? table_url :
 	    NULL, *archive_url ? archive_url : NULL, (int)threads, errbuf,
 	    sizeof(errbuf))) != 0)
 		errx(DMD_EXIT_USAGE, "%s \"%s\": %s", rc == -1 ? "table" :
 		    "archive", rc == -1 ? table_url : archive_url, errbuf);
-	dmd_fetch_set_step(&q.fetch, q.step, (int)q.agg);
-	q.fetch.explain = explain;
-	if (q.fetch.archives[0] != NULL)
-		q.has_horizon = dmd_aread_horizon(q.fetch.archives[0],
-		    &q.horizon) == 0;
+	dmd_fetch_set_step(&q.dq.fetch, step, (int)agg);
+	q.dq.fetch.explain = explain;
+	q.dq.all_tiers = all_tiers;
 
 	/* big writes; stdin queries flush after each answer */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -497,13 +356,14 @@ main(int argc, char *argv[])
 		status = read_queries(&q, now, from, until);
 	else {
 		for (i = 0; i < (size_t)argc; i++) {
-			rc = resolve(&q, argv[i], errbuf, sizeof(errbuf));
+			rc = dmd_query_add(&q.dq, argv[i], errbuf,
+			    sizeof(errbuf));
 			if (rc == -1)
 				errx(DMD_EXIT_USAGE, "pattern \"%s\": %s",
 				    argv[i], errbuf);
 			if (rc == -2) {
-				warnx("%s: %s", q.fetch.which,
-				    q.fetch.errstr);
+				warnx("%s: %s", q.dq.fetch.which,
+				    q.dq.fetch.errstr);
 				status = DMD_EXIT_BACKEND;
 				break;
 			}
@@ -517,22 +377,16 @@ main(int argc, char *argv[])
 		q.outerr = 1;
 	if (stats) {
 		dmd_stats_init(&st, "query");
-		dmd_stats_set(&st, "queries", (double)q.queries);
-		dmd_stats_set(&st, "series", (double)q.series);
-		dmd_stats_set(&st, "points", (double)q.points);
+		dmd_stats_set(&st, "queries", (double)q.dq.queries);
+		dmd_stats_set(&st, "series", (double)q.dq.series);
+		dmd_stats_set(&st, "points", (double)q.dq.points);
 		dmd_stats_backend(&st, "cache", &cache->stats);
-		dmd_stats_backend(&st, "table", &q.fetch.table_stats);
-		dmd_stats_backend(&st, "archive", &q.fetch.archive_stats);
+		dmd_stats_backend(&st, "table", &q.dq.fetch.table_stats);
+		dmd_stats_backend(&st, "archive", &q.dq.fetch.archive_stats);
 		dmd_stats_set(&st, "seconds", dmd_mono_seconds() - t0);
 		dmd_stats_write(&st, stdout, dmd_wall_seconds());
 	}
-	for (i = 0; i < q.nnames; i++)
-		free(q.names[i]);
-	free(q.names);
-	for (i = 0; i < q.nknown; i++)
-		free(q.known[i]);
-	free(q.known);
-	dmd_fetch_release(&q.fetch);
+	dmd_query_release(&q.dq);
 	dmd_cache_close(cache);
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0 ||
 	    q.outerr) {
