@@ -48,6 +48,7 @@ int
 dmd_archive_put(struct dmd_archive *a, const char *key,
     const unsigned char *data, size_t len)
 {
+	a->stats.op = DMD_OP_PUT;
 	return a->ops->put(a, key, data, len);
 }
 
@@ -55,6 +56,7 @@ int
 dmd_archive_get(struct dmd_archive *a, const char *key, uint64_t off,
     size_t len, unsigned char *buf, size_t *got)
 {
+	a->stats.op = DMD_OP_GET;
 	return a->ops->get(a, key, off, len, buf, got);
 }
 
@@ -62,18 +64,21 @@ int
 dmd_archive_list(struct dmd_archive *a, const char *prefix,
     dmd_object_cb *cb, void *arg)
 {
+	a->stats.op = DMD_OP_LIST;
 	return a->ops->list(a, prefix, cb, arg);
 }
 
 int
 dmd_archive_del(struct dmd_archive *a, const char *key)
 {
+	a->stats.op = DMD_OP_DEL;
 	return a->ops->del(a, key);
 }
 
 int
 dmd_archive_lock(struct dmd_archive *a)
 {
+	a->stats.op = DMD_OP_LOCK;
 	return a->ops->lock(a);
 }
 

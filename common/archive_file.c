@@ -60,7 +60,7 @@ seterr(struct file_archive *fa, const char *what, const char *path)
 	fa->base.err = DMD_ERR_IO;
 	fmt(fa->base.errstr, sizeof(fa->base.errstr), "%s %s: %s", what,
 	    path, strerror(e));
-	fa->base.stats.errors++;
+	dmd_cache_stats_error(&fa->base.stats);
 	errno = e;
 	return -1;
 }
@@ -242,9 +242,13 @@ file_get(struct dmd_archive *a, const char *key, uint64_t off, size_t len,
 			close(fa->getfd);
 		fa->getfd = -1;
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-			seterr(fa, "cannot open", path);
-			if (errno == ENOENT)
-				fa->base.err = DMD_ERR_GONE;
+			if (errno != ENOENT)
+				return seterr(fa, "cannot open", path);
+			/* an answer, not a failure: no such object */
+			fa->base.err = DMD_ERR_GONE;
+			fmt(fa->base.errstr, sizeof(fa->base.errstr),
+			    "no object %s", path);
+			account(fa, t0);
 			return -1;
 		}
 		fa->getfd = fd;

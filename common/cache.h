@@ -111,17 +111,43 @@ struct dmd_cache_ops {
 };
 
 /* Counters of backend requests, for --stats. */
+/* The operations of the tiers' interfaces, for per-operation counters:
+ * the interface functions (dmd_cache_put(), dmd_table_get(), ...) set
+ * the one under way, and each backend request counts for it. */
+enum dmd_op {
+	DMD_OP_PUT, DMD_OP_GET, DMD_OP_NAMES, DMD_OP_DEL, DMD_OP_LIST,
+	DMD_OP_LOCK, DMD_OP_CLAIM, DMD_OP_RELEASE, DMD_OP_DUE,
+	DMD_OP_FREEZE, DMD_OP_TAKE, DMD_OP_FINISH, DMD_OP_HEALTH,
+	DMD_OP_NUM
+};
+
+/* "put", "get", ... */
+extern const char *const dmd_op_names[DMD_OP_NUM];
+
+struct dmd_op_stats {
+	uint64_t	 requests;	/* backend round trips */
+	uint64_t	 errors;
+	double		 seconds;	/* summed latency of round trips */
+	double		 max_seconds;
+};
+
+/* A backend's request counters: in all, and per operation. */
 struct dmd_cache_stats {
 	uint64_t	 requests;	/* round trips (pipelines) */
 	uint64_t	 commands;
 	uint64_t	 errors;
 	double		 seconds;	/* summed latency of round trips */
 	double		 max_seconds;
+	int		 op;		/* enum dmd_op under way */
+	struct dmd_op_stats ops[DMD_OP_NUM];
 };
 
 /* Count one request of ncmd commands that took seconds. */
 void dmd_cache_stats_count(struct dmd_cache_stats *s, size_t ncmd,
     double seconds);
+
+/* Count a failed request (or a failure after it). */
+void dmd_cache_stats_error(struct dmd_cache_stats *s);
 
 /* Add the counts of b to a, and zero b. */
 void dmd_cache_stats_move(struct dmd_cache_stats *a,

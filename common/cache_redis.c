@@ -47,7 +47,7 @@ dmd_rc_seterr(struct redis_cache *rc, int err, const char *fmt,
 {
 	rc->base.err = err;
 	snprintf(rc->base.errstr, sizeof(rc->base.errstr), fmt, detail);
-	rc->base.stats.errors++;
+	dmd_cache_stats_error(&rc->base.stats);
 }
 
 void

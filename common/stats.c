@@ -32,18 +32,42 @@ dmd_stats_set(struct dmd_stats *st, const char *name, double v)
 	st->c[i].value = v;
 }
 
+static void
+set_op(struct dmd_stats *st, const char *prefix, const char *op,
+    const char *what, double v)
+{
+	char name[sizeof(st->c[0].name)];
+
+	if (op != NULL)
+		snprintf(name, sizeof(name), "%s_%s_%s", prefix, op, what);
+	else
+		snprintf(name, sizeof(name), "%s_%s", prefix, what);
+	dmd_stats_set(st, name, v);
+}
+
 void
 dmd_stats_backend(struct dmd_stats *st, const char *prefix,
     const struct dmd_cache_stats *bs)
 {
-	char name[48];
+	const struct dmd_op_stats *o;
+	int i;
 
-	snprintf(name, sizeof(name), "%s_requests", prefix);
-	dmd_stats_set(st, name, (double)bs->requests);
-	snprintf(name, sizeof(name), "%s_seconds", prefix);
-	dmd_stats_set(st, name, bs->seconds);
-	snprintf(name, sizeof(name), "%s_max_seconds", prefix);
-	dmd_stats_set(st, name, bs->max_seconds);
+	set_op(st, prefix, NULL, "requests", (double)bs->requests);
+	set_op(st, prefix, NULL, "errors", (double)bs->errors);
+	set_op(st, prefix, NULL, "seconds", bs->seconds);
+	set_op(st, prefix, NULL, "max_seconds", bs->max_seconds);
+	for (i = 0; i < DMD_OP_NUM; i++) {
+		o = &bs->ops[i];
+		if (o->requests == 0 && o->errors == 0)
+			continue;
+		set_op(st, prefix, dmd_op_names[i], "requests",
+		    (double)o->requests);
+		set_op(st, prefix, dmd_op_names[i], "errors",
+		    (double)o->errors);
+		set_op(st, prefix, dmd_op_names[i], "seconds", o->seconds);
+		set_op(st, prefix, dmd_op_names[i], "max_seconds",
+		    o->max_seconds);
+	}
 }
 
 int

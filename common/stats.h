@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define DMD_STATS_MAX	48
+#define DMD_STATS_MAX	200
 
 struct dmd_stats {
 	char		 prog[32];	/* "ingest", "query", ... */
@@ -32,7 +32,9 @@ void dmd_stats_set(struct dmd_stats *st, const char *name, double v);
 struct dmd_cache_stats;
 
 /* Set the counters of a tier's backend requests: PREFIX_requests,
- * PREFIX_seconds (summed latency) and PREFIX_max_seconds. */
+ * PREFIX_errors, PREFIX_seconds (summed latency), PREFIX_max_seconds,
+ * and the same four per operation that made requests or failed:
+ * PREFIX_OP_requests, ... (OP one of dmd_op_names: put, get, ...). */
 void dmd_stats_backend(struct dmd_stats *st, const char *prefix,
     const struct dmd_cache_stats *bs);
 

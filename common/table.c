@@ -25,6 +25,7 @@ dmd_table_open(const char *url, char *err, size_t errlen)
 int
 dmd_table_put(struct dmd_table *t, const struct dmd_chunk *c, size_t n)
 {
+	t->stats.op = DMD_OP_PUT;
 	return t->ops->put(t, c, n);
 }
 
@@ -32,12 +33,14 @@ int
 dmd_table_get(struct dmd_table *t, const char *name, int64_t from,
     int64_t until, dmd_chunk_cb *cb, void *arg)
 {
+	t->stats.op = DMD_OP_GET;
 	return t->ops->get(t, name, from, until, cb, arg);
 }
 
 int
 dmd_table_del(struct dmd_table *t, const struct dmd_chunk *c, size_t n)
 {
+	t->stats.op = DMD_OP_DEL;
 	return t->ops->del(t, c, n);
 }
 
@@ -45,6 +48,7 @@ int
 dmd_table_names(struct dmd_table *t, const char *first, size_t firstlen,
     dmd_name_cb *cb, void *arg)
 {
+	t->stats.op = DMD_OP_NAMES;
 	return t->ops->names(t, first, firstlen, cb, arg);
 }
 

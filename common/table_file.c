@@ -93,7 +93,7 @@ seterr(struct file_table *ft, const char *what, const char *path)
 	ft->base.err = DMD_ERR_IO;
 	fmt(ft->base.errstr, sizeof(ft->base.errstr), "%s %s: %s",
 	    what, path, strerror(e));
-	ft->base.stats.errors++;
+	dmd_cache_stats_error(&ft->base.stats);
 	errno = e;
 	return -1;
 }

@@ -132,6 +132,32 @@ send_batch(struct dmd_writer *w, struct dmd_batch *b)
 	return rv;
 }
 
+/* Make what the sender counted since last time takeable (under mu). */
+static void
+publish(struct dmd_writer *w)
+{
+	struct dmd_writer_counts *p = &w->pub, *l = &w->last;
+
+	p->accepted += w->accepted - l->accepted;
+	p->spilled += w->spilled - l->spilled;
+	p->batches += w->batches - l->batches;
+	p->retries += w->retries - l->retries;
+	l->accepted = w->accepted;
+	l->spilled = w->spilled;
+	l->batches = w->batches;
+	l->retries = w->retries;
+	dmd_cache_stats_move(&p->cache, &w->cache->stats);
+}
+
+void
+dmd_writer_take(struct dmd_writer *w, struct dmd_writer_counts *c)
+{
+	pthread_mutex_lock(&w->mu);
+	*c = w->pub;
+	memset(&w->pub, 0, sizeof(w->pub));
+	pthread_mutex_unlock(&w->mu);
+}
+
 /*
  * Two batches: the caller fills one while the sender thread stores the
  * other, so parsing and the backend's round trips overlap.  The sender
@@ -157,6 +183,7 @@ sender(void *arg)
 		pthread_mutex_lock(&w->mu);
 		if (rv != 0)
 			w->failed = 1;
+		publish(w);
 		w->pending = NULL;
 		pthread_cond_broadcast(&w->cv);
 	}

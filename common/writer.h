@@ -30,6 +30,12 @@
 
 typedef void dmd_writer_notice(void *arg, const char *msg);
 
+/* What the writer did over some time: see dmd_writer_take(). */
+struct dmd_writer_counts {
+	uint64_t	 accepted, spilled, batches, retries;
+	struct dmd_cache_stats cache;	/* the cache's requests */
+};
+
 struct dmd_writer {
 	struct dmd_cache *cache;	/* not owned */
 	size_t		 batch_max;
@@ -60,6 +66,8 @@ struct dmd_writer {
 	pthread_cond_t	 cv;
 	struct dmd_batch *pending;	/* handed to the sender */
 	int		 quit, failed;
+	struct dmd_writer_counts pub;	/* not yet taken (under mu) */
+	struct dmd_writer_counts last;	/* the sender's at last publish */
 };
 
 /* Set up w to write into cache; the caller then sets the public
@@ -85,6 +93,12 @@ int dmd_writer_flush(struct dmd_writer *w);
 /* Flush and wait until every point added so far is stored (or spilled).
  * 0 or -1. */
 int dmd_writer_sync(struct dmd_writer *w);
+
+/* Move what the writer counted since the last call (as of the last
+ * batch it finished; after dmd_writer_finish(), everything) into *c.
+ * Safe while the sender runs: a long-running program reports every
+ * interval with it, and the reports add up to the whole run. */
+void dmd_writer_take(struct dmd_writer *w, struct dmd_writer_counts *c);
 
 /* Sync, stop the sender, close the spill file, free the batches.  Read
  * the counters after this.  0 or -1. */
