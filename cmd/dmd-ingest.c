@@ -1,9 +1,10 @@
 /*
  * dmd-ingest - read points, store them in the cache tier.
  *
- * Lines from the files (or stdin) go through the parser; accepted points
- * go to the writer (batches, retries, spill), rejected lines to stderr
- * and --rejects.  The exit status says whether everything was stored.
+ * Lines from the files (or stdin, or TCP clients with --listen) go
+ * through the parser; accepted points go to the writer (batches,
+ * retries, spill), rejected lines to stderr and --rejects.  The exit
+ * status says whether everything was stored.
  */
 #include <err.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 
 #include "cache.h"
 #include "clock.h"
+#include "listen.h"
 #include "numarg.h"
 #include "parse.h"
 #include "prog.h"
@@ -32,8 +34,11 @@
 static volatile int stop_signal;
 
 static const char synopsis[] =
-    "usage: dmd-ingest [-hSV] [-b n] [-c url] [-d ms] [-F format] [-R file]\n"
-    "                  [-r duration] [-s file] [file ...]\n";
+    "usage: dmd-ingest [-hSV] [-b n] [-c url] [-d ms] [-F format]\n"
+    "                  [-i interval] [-R file] [-r duration] [-s file]\n"
+    "                  [file ...]\n"
+    "       dmd-ingest -L address [-L address ...] [-I idle] [-m clients]\n"
+    "                  [options]\n";
 
 static const struct option longopts[] = {
 	{ "batch",	required_argument,	NULL, 'b' },
@@ -41,6 +46,10 @@ static const struct option longopts[] = {
 	{ "max-delay",	required_argument,	NULL, 'd' },
 	{ "format",	required_argument,	NULL, 'F' },
 	{ "help",	no_argument,		NULL, 'h' },
+	{ "idle-timeout", required_argument,	NULL, 'I' },
+	{ "stats-interval", required_argument,	NULL, 'i' },
+	{ "listen",	required_argument,	NULL, 'L' },
+	{ "max-clients", required_argument,	NULL, 'm' },
 	{ "rejects",	required_argument,	NULL, 'R' },
 	{ "retry-for",	required_argument,	NULL, 'r' },
 	{ "spill",	required_argument,	NULL, 's' },
@@ -58,6 +67,14 @@ struct ingest {
 	uint64_t	 shown;
 	int		 ioerr;
 	int		 fatal;
+	struct dmd_listen *listen;	/* --listen, or NULL */
+	/* --stats, --stats-interval */
+	int		 stats;
+	int64_t		 interval_ms;	/* 0: one report, at the end */
+	int64_t		 next_report;	/* dmd_mono_ms() */
+	double		 report_t0;	/* start of the interval */
+	uint64_t	 rejected_reported;
+	uint64_t	 lines;
 };
 
 static void __attribute__((noreturn))
@@ -108,6 +125,141 @@ report_rejects(struct ingest *in, const char *fname, uint64_t lineno,
 	}
 }
 
+/* A line that is not handed to the parser, rejected whole. */
+static void
+reject(struct ingest *in, const char *src, uint64_t lineno,
+    const char *reason)
+{
+	in->nrejected++;
+	if (in->shown++ < SHOW_REJECTS_MAX)
+		warnx("%s:%llu: %s", src, (unsigned long long)lineno, reason);
+}
+
+/* Report the counters of the interval since the last report (the whole
+ * run without --stats-interval): the reports add up to the run. */
+static void
+report(struct ingest *in)
+{
+	struct dmd_writer_counts wc;
+	struct dmd_listen_counts lc;
+	struct dmd_stats st;
+	double now = dmd_mono_seconds();
+
+	dmd_writer_take(&in->writer, &wc);
+	dmd_stats_init(&st, "ingest");
+	dmd_stats_set(&st, "accepted", (double)wc.accepted);
+	dmd_stats_set(&st, "rejected", (double)(in->nrejected -
+	    in->rejected_reported));
+	in->rejected_reported = in->nrejected;
+	dmd_stats_set(&st, "spilled", (double)wc.spilled);
+	dmd_stats_set(&st, "batches", (double)wc.batches);
+	dmd_stats_set(&st, "retries", (double)wc.retries);
+	if (in->listen != NULL) {
+		dmd_listen_take(in->listen, &lc);
+		dmd_stats_set(&st, "connections", (double)lc.connections);
+		dmd_stats_set(&st, "clients", (double)lc.clients);
+		dmd_stats_set(&st, "refused", (double)lc.refused);
+		dmd_stats_set(&st, "idle_closed", (double)lc.timeouts);
+		dmd_stats_set(&st, "resets", (double)lc.errors);
+		dmd_stats_set(&st, "lines", (double)lc.lines);
+		dmd_stats_set(&st, "bytes", (double)lc.bytes);
+	}
+	dmd_stats_backend(&st, "cache", &wc.cache);
+	dmd_stats_set(&st, "seconds", now - in->report_t0);
+	in->report_t0 = now;
+	if (dmd_stats_write(&st, stdout, dmd_wall_seconds()) != 0 ||
+	    fflush(stdout) != 0) {
+		/* the points matter more than their counters: go on */
+		if (!in->ioerr)
+			warn("stdout");
+		in->ioerr = 1;
+		clearerr(stdout);
+	}
+}
+
+/* When something is due: the batch's deadline or the next report. */
+static int64_t
+deadline(const struct ingest *in)
+{
+	int64_t d = dmd_writer_deadline(&in->writer);
+
+	if (in->interval_ms > 0 && (d < 0 || in->next_report < d))
+		d = in->next_report;
+	return d;
+}
+
+/* Do what is due.  Returns -1 when points can no longer be stored. */
+static int
+tick(struct ingest *in)
+{
+	int64_t now = dmd_mono_ms(), d = dmd_writer_deadline(&in->writer);
+
+	if (d >= 0 && now >= d && dmd_writer_flush(&in->writer) != 0)
+		return -1;
+	if (in->interval_ms > 0 && now >= in->next_report) {
+		report(in);
+		in->next_report += in->interval_ms;
+		if (in->next_report <= now)	/* stalled: skip, not burst */
+			in->next_report = now + in->interval_ms;
+	}
+	return 0;
+}
+
+/* One input line.  Returns -1 when points can no longer be stored or
+ * spilled. */
+static int
+take_line(struct ingest *in, const char *src, uint64_t lineno,
+    const char *line, size_t len)
+{
+	size_t i;
+
+	if (dmd_parser_line(&in->parser, line, len) > 0)
+		report_rejects(in, src, lineno, line, len);
+	for (i = 0; i < in->parser.npoints; i++)
+		if (dmd_writer_add(&in->writer, &in->parser.points[i]) != 0)
+			return -1;
+	/* a steady stream never times the reader out: look at the clock
+	 * now and then */
+	if ((++in->lines & 1023) == 0 && in->interval_ms > 0 &&
+	    dmd_mono_ms() >= in->next_report)
+		return tick(in);
+	return 0;
+}
+
+static int
+on_client_line(void *arg, const char *peer, uint64_t lineno,
+    const char *line, size_t len)
+{
+	struct ingest *in = arg;
+	char why[96];
+
+	if (line == NULL) {
+		snprintf(why, sizeof(why), "unfinished line of %zu bytes "
+		    "dropped: the connection ended before its newline", len);
+		reject(in, peer, lineno, why);
+		return 0;
+	}
+	return take_line(in, peer, lineno, line, len);
+}
+
+/* --listen: serve clients until a signal, then store what they sent. */
+static int
+ingest_clients(struct ingest *in)
+{
+	int rv = 0;
+
+	while (!stop_signal) {
+		if (dmd_listen_run(in->listen, deadline(in), on_client_line,
+		    in) != 0 || tick(in) != 0) {
+			rv = -1;
+			break;
+		}
+	}
+	if (rv == 0 && dmd_listen_drain(in->listen, on_client_line, in) != 0)
+		rv = -1;
+	return rv;
+}
+
 /* Ingest one input.  Returns -1 when points can no longer be stored or
  * spilled, or a signal asked us to stop. */
 static int
@@ -115,7 +267,7 @@ ingest_fd(struct ingest *in, int fd, const char *fname)
 {
 	struct dmd_reader r;
 	const char *line;
-	size_t len, i;
+	size_t len;
 	int rc, rv = 0;
 
 	dmd_reader_init(&r, fd);
@@ -124,11 +276,9 @@ ingest_fd(struct ingest *in, int fd, const char *fname)
 			rv = -1;
 			break;
 		}
-		rc = dmd_reader_next(&r, dmd_writer_deadline(&in->writer),
-		    &line, &len);
+		rc = dmd_reader_next(&r, deadline(in), &line, &len);
 		if (rc == DMD_READ_TIMEOUT) {
-			if (dmd_writer_flush(&in->writer) != 0 ||
-			    stop_signal) {
+			if (tick(in) != 0 || stop_signal) {
 				rv = -1;
 				break;
 			}
@@ -141,16 +291,11 @@ ingest_fd(struct ingest *in, int fd, const char *fname)
 			in->ioerr = 1;
 			break;
 		}
-		if (dmd_parser_line(&in->parser, line, len) > 0)
-			report_rejects(in, fname, r.lineno, line, len);
-		for (i = 0; i < in->parser.npoints; i++)
-			if (dmd_writer_add(&in->writer,
-			    &in->parser.points[i]) != 0) {
-				rv = -1;
-				goto out;
-			}
+		if (take_line(in, fname, r.lineno, line, len) != 0) {
+			rv = -1;
+			break;
+		}
 	}
-out:
 	dmd_reader_release(&r);
 	return rv;
 }
@@ -160,23 +305,24 @@ main(int argc, char *argv[])
 {
 	struct ingest in;
 	struct dmd_cache *cache;
-	struct dmd_stats st;
 	struct sigaction sa;
 	enum dmd_format fmt = DMD_FORMAT_AUTO;
 	const char *cache_url, *spill, *errstr;
 	char errbuf[DMD_ERRSTR_MAX], defspill[PATH_MAX];
 	int64_t batch = 250000, max_delay = 200, retry_for = 30000;
-	int ch, i, stats = 0, status;
-	double t0 = dmd_mono_seconds();
+	int64_t max_clients = 1024, idle = 600;
+	int ch, i, status;
+	char errbuf2[DMD_ERRSTR_MAX];
 
 	dmd_prog_init();
 	memset(&in, 0, sizeof(in));
+	in.report_t0 = dmd_mono_seconds();
 	cache_url = dmd_env("DMD_CACHE", "redis://127.0.0.1:6379");
 	snprintf(defspill, sizeof(defspill), "%s/dmd-ingest.%ld.spill",
 	    dmd_env("TMPDIR", "/var/tmp"), (long)getpid());
 	spill = dmd_env("DMD_SPILL", defspill);
 
-	while ((ch = getopt_long(argc, argv, "b:c:d:F:hR:r:s:SV", longopts,
+	while ((ch = getopt_long(argc, argv, "b:c:d:F:hI:i:L:m:R:r:s:SV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -201,6 +347,26 @@ main(int argc, char *argv[])
 		case 'h':
 			fputs(synopsis, stdout);
 			exit(DMD_EXIT_OK);
+		case 'I':
+			idle = dmd_duration_arg("idle timeout", optarg, 1000,
+			    0, 7 * 86400000LL) / 1000;
+			break;
+		case 'i':
+			in.interval_ms = dmd_duration_arg("stats interval",
+			    optarg, 1000, 1000, 86400000LL);
+			in.stats = 1;
+			break;
+		case 'L':
+			if ((in.listen = dmd_listen_add(in.listen, optarg,
+			    errbuf2, sizeof(errbuf2))) == NULL)
+				errx(DMD_EXIT_USAGE, "listen: %s", errbuf2);
+			break;
+		case 'm':
+			max_clients = dmd_strtonum(optarg, 1, 1000000, &errstr);
+			if (errstr != NULL)
+				errx(DMD_EXIT_USAGE, "max clients is %s: %s",
+				    optarg, errstr);
+			break;
 		case 'R':
 			in.rejects_path = optarg;
 			break;
@@ -212,7 +378,7 @@ main(int argc, char *argv[])
 			spill = optarg;
 			break;
 		case 'S':
-			stats = 1;
+			in.stats = 1;
 			break;
 		case 'V':
 			printf("dmd-ingest %s\n", PACKAGE_VERSION);
@@ -223,6 +389,8 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (in.listen != NULL && argc > 0)
+		errx(DMD_EXIT_USAGE, "--listen reads clients, not files");
 
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)
 		errx(DMD_EXIT_USAGE, "cache \"%s\": %s", cache_url, errbuf);
@@ -235,6 +403,8 @@ main(int argc, char *argv[])
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a reader of --stats that goes away costs counters, not points */
+	signal(SIGPIPE, SIG_IGN);
 
 	dmd_parser_init(&in.parser, fmt);
 	dmd_writer_init(&in.writer, cache);
@@ -246,7 +416,12 @@ main(int argc, char *argv[])
 	snprintf(in.writer.spill_path, sizeof(in.writer.spill_path), "%s",
 	    spill);
 
-	if (argc == 0)
+	in.next_report = dmd_mono_ms() + in.interval_ms;
+	if (in.listen != NULL) {
+		dmd_listen_limits(in.listen, (int)max_clients, (int)idle);
+		warnx("listening on port %d", dmd_listen_port(in.listen));
+		in.fatal = ingest_clients(&in) != 0;
+	} else if (argc == 0)
 		in.fatal = ingest_fd(&in, STDIN_FILENO, "stdin") != 0;
 	for (i = 0; i < argc && !in.fatal; i++) {
 		int fd;
@@ -279,17 +454,9 @@ main(int argc, char *argv[])
 		in.ioerr = 1;
 	}
 
-	if (stats) {
-		dmd_stats_init(&st, "ingest");
-		dmd_stats_set(&st, "accepted", (double)in.writer.accepted);
-		dmd_stats_set(&st, "rejected", (double)in.nrejected);
-		dmd_stats_set(&st, "spilled", (double)in.writer.spilled);
-		dmd_stats_set(&st, "batches", (double)in.writer.batches);
-		dmd_stats_set(&st, "retries", (double)in.writer.retries);
-		dmd_stats_backend(&st, "cache", &cache->stats);
-		dmd_stats_set(&st, "seconds", dmd_mono_seconds() - t0);
-		dmd_stats_write(&st, stdout, dmd_wall_seconds());
-	}
+	if (in.stats)
+		report(&in);
+	dmd_listen_close(in.listen);
 	dmd_parser_release(&in.parser);
 	dmd_cache_close(cache);
 
@@ -305,9 +472,10 @@ main(int argc, char *argv[])
 		status = DMD_EXIT_REJECTS;
 	else
 		status = DMD_EXIT_OK;
-	if (stop_signal) {
+	if (stop_signal && in.listen == NULL) {
 		/* Everything read is stored or spilled: now die of the
-		 * signal, so the caller sees it. */
+		 * signal, so the caller sees it.  (A listener's normal end
+		 * is SIGTERM: its status says how the drain went.) */
 		signal(stop_signal, SIG_DFL);
 		raise(stop_signal);
 	}

@@ -17,11 +17,23 @@
 void
 dmd_reader_init(struct dmd_reader *r, int fd)
 {
+	dmd_reader_init_size(r, fd, READER_BUFSZ);
+}
+
+void
+dmd_reader_init_size(struct dmd_reader *r, int fd, size_t size)
+{
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
-	r->cap = READER_BUFSZ;
+	r->cap = size < DMD_READER_MIN ? DMD_READER_MIN : size;
 	r->buf = xmalloc(r->cap);
 	r->atstart = 1;
+}
+
+size_t
+dmd_reader_pending(const struct dmd_reader *r)
+{
+	return r->skipping ? 0 : r->end - r->start;
 }
 
 void

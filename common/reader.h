@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parse.h"
+
 enum {
 	DMD_READ_ERROR = -1,	/* read(2) failed; errno kept in r->err */
 	DMD_READ_EOF = 0,	/* no more lines */
@@ -37,6 +39,17 @@ struct dmd_reader {
 /* Start reading fd (not closed by the reader).  Release with
  * dmd_reader_release(). */
 void dmd_reader_init(struct dmd_reader *r, int fd);
+
+/* The same with a buffer of size bytes (at least DMD_READER_MIN, so a
+ * whole line fits), for many small inputs at once: the buffer bounds
+ * the reader's memory.  With a non-blocking fd, dmd_reader_next()
+ * returns DMD_READ_TIMEOUT when no complete line is buffered and the fd
+ * has nothing more to read. */
+#define DMD_READER_MIN	(DMD_LINE_MAX + 4096)
+void dmd_reader_init_size(struct dmd_reader *r, int fd, size_t size);
+
+/* Bytes read but not handed out: a line without its newline yet. */
+size_t dmd_reader_pending(const struct dmd_reader *r);
 
 /* Free the buffer.  Accepts NULL. */
 void dmd_reader_release(struct dmd_reader *r);
