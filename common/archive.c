@@ -6,6 +6,7 @@
 
 #include "archive.h"
 #include "archive_file.h"
+#include "archive_s3.h"
 #include "url.h"
 
 struct dmd_archive *
@@ -17,8 +18,10 @@ dmd_archive_open(const char *url, char *err, size_t errlen)
 		return NULL;
 	if (strcmp(u.scheme, "file") == 0)
 		return dmd_archive_file_open(&u, err, errlen);
-	snprintf(err, errlen, "unknown archive scheme \"%s\" (want file://)",
-	    u.scheme);
+	if (strcmp(u.scheme, "s3") == 0)
+		return dmd_archive_s3_open(&u, err, errlen);
+	snprintf(err, errlen, "unknown archive scheme \"%s\" (want file:// "
+	    "or s3://)", u.scheme);
 	return NULL;
 }
 

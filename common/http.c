@@ -98,6 +98,10 @@ dmd_http_do(struct dmd_http *h, const char *method, const char *url,
 	 * from the environment for a server we were told to talk to */
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (h->sigv4 != NULL) {
+		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, h->sigv4);
+		curl_easy_setopt(c, CURLOPT_USERPWD, h->userpwd);
+	}
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,

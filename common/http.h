@@ -19,6 +19,10 @@ struct dmd_http {
 	long		 status;	/* HTTP status of the last response */
 	char		*body;		/* its body, NUL-terminated */
 	size_t		 len;
+	/* AWS signature version 4 for every request, if set: sigv4 is
+	 * "aws:amz:REGION:SERVICE", userpwd "KEY_ID:SECRET" (see aws.h) */
+	const char	*sigv4;
+	const char	*userpwd;
 	/* private */
 	size_t		 cap;
 	void		*curl;

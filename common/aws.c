@@ -1,0 +1,135 @@
+/*
+ * aws.c - signed requests with retries (see aws.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws.h"
+#include "clock.h"
+
+#define BACKOFF_FIRST_MS	50
+#define BACKOFF_MAX_MS		2000
+#define REQUEST_TIMEOUT_MS	60000
+
+int
+dmd_aws_init(struct dmd_aws *a, const char *service, const char *region,
+    char *err, size_t errlen)
+{
+	const char *id = getenv("AWS_ACCESS_KEY_ID");
+	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
+	const char *token = getenv("AWS_SESSION_TOKEN");
+
+	memset(a, 0, sizeof(*a));
+	if (id == NULL || *id == '\0' || secret == NULL || *secret == '\0') {
+		snprintf(err, errlen, "no credentials: set AWS_ACCESS_KEY_ID "
+		    "and AWS_SECRET_ACCESS_KEY");
+		return -1;
+	}
+	if (strchr(id, ':') != NULL || (size_t)snprintf(a->userpwd,
+	    sizeof(a->userpwd), "%s:%s", id, secret) >= sizeof(a->userpwd) ||
+	    (token != NULL && (size_t)snprintf(a->token, sizeof(a->token),
+	    "x-amz-security-token: %s", token) >= sizeof(a->token))) {
+		memset(a->userpwd, 0, sizeof(a->userpwd));
+		snprintf(err, errlen, "credentials in the environment are "
+		    "malformed or too long");
+		return -1;
+	}
+	snprintf(a->sigv4, sizeof(a->sigv4), "aws:amz:%s:%s", region,
+	    service);
+	dmd_http_init(&a->http);
+	a->http.sigv4 = a->sigv4;
+	a->http.userpwd = a->userpwd;
+	srandom((unsigned)(time(NULL) ^ getpid()));
+	return 0;
+}
+
+void
+dmd_aws_release(struct dmd_aws *a)
+{
+	dmd_http_release(&a->http);
+	/* no secret left behind in freed memory */
+	memset(a->userpwd, 0, sizeof(a->userpwd));
+	memset(a->token, 0, sizeof(a->token));
+}
+
+/* Worth another try: the service is busy or broken for now. */
+static int
+retryable(const struct dmd_http *h)
+{
+	if (h->status >= 500 || h->status == 429)
+		return 1;
+	if (h->status == 400 && h->body != NULL &&
+	    (strstr(h->body, "Throttling") != NULL ||
+	    strstr(h->body, "ProvisionedThroughputExceeded") != NULL ||
+	    strstr(h->body, "RequestLimitExceeded") != NULL ||
+	    strstr(h->body, "SlowDown") != NULL))
+		return 1;
+	return 0;
+}
+
+int
+dmd_aws_request(struct dmd_aws *a, const char *method, const char *url,
+    const char *const *headers, const void *body, size_t len, char *err,
+    size_t errlen)
+{
+	const char *hl[16];
+	int64_t cap = BACKOFF_FIRST_MS;
+	double t0;
+	size_t n = 0;
+	int try, rc;
+
+	for (; headers != NULL && headers[n] != NULL && n < 14; n++)
+		hl[n] = headers[n];
+	if (a->token[0] != '\0')
+		hl[n++] = a->token;
+	hl[n] = NULL;
+	for (try = 1;; try++) {
+		t0 = dmd_mono_seconds();
+		rc = dmd_http_do(&a->http, method, url, hl, body, len,
+		    REQUEST_TIMEOUT_MS, err, errlen);
+		if (a->stats != NULL) {
+			dmd_cache_stats_count(a->stats, 1,
+			    dmd_mono_seconds() - t0);
+			if (rc != 0 || (a->http.status >= 400 &&
+			    a->http.status != 404))
+				dmd_cache_stats_error(a->stats);
+		}
+		if ((rc == 0 && !retryable(&a->http)) || try == DMD_AWS_TRIES)
+			return rc;
+		/* full jitter: a herd of clients spreads out */
+		dmd_sleep_ms(random() % cap + 1, NULL);
+		if ((cap *= 2) > BACKOFF_MAX_MS)
+			cap = BACKOFF_MAX_MS;
+		a->retries++;
+	}
+}
+
+int
+dmd_aws_encode(char *out, size_t outlen, const char *s, int slash_ok)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = strlen(out);
+	unsigned char c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~' || (slash_ok && c == '/')) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = (char)c;
+		} else {
+			if (o + 3 >= outlen)
+				return -1;
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * aws.h - requests to AWS APIs (S3, DynamoDB, Kinesis) or their local
+ * stand-ins: credentials, signing, retries.
+ *
+ * Credentials come from the environment only (AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), never from a URL or a
+ * command line, and are never printed: error messages name the request,
+ * not the headers.  libcurl signs each request (signature version 4);
+ * the caller sends x-amz-content-sha256 where the service wants it.
+ *
+ * A request that fails in a way worth retrying (no connection, a
+ * timeout, 5xx, 429, or a throttling error code in the body) is retried
+ * with exponential backoff and full jitter, 50 ms doubling to 2 s, up to
+ * DMD_AWS_TRIES times in all.  Each try is counted in *stats.
+ */
+#ifndef DMD_AWS_H
+#define DMD_AWS_H
+
+#include <stddef.h>
+
+#include "cache.h"
+#include "http.h"
+
+#define DMD_AWS_TRIES	8
+
+struct dmd_aws {
+	struct dmd_http	 http;		/* the last response */
+	struct dmd_cache_stats *stats;	/* requests counted here, or NULL */
+	unsigned long	 retries;
+	/* private */
+	char		 sigv4[128];
+	char		 userpwd[512];
+	char		 token[2100];	/* "x-amz-security-token: ..." */
+};
+
+/* Set up a for service ("s3", "dynamodb", "kinesis") in region.  -1
+ * with a message in err when the credentials are missing. */
+int dmd_aws_init(struct dmd_aws *a, const char *service, const char *region,
+    char *err, size_t errlen);
+
+void dmd_aws_release(struct dmd_aws *a);
+
+/* Send a signed request, retrying as above; headers as dmd_http_do().
+ * Returns 0 when a response came that is not worth retrying (or the
+ * last try's), whatever its status (a->http.status), or -1 with a
+ * message in err when no response came. */
+int dmd_aws_request(struct dmd_aws *a, const char *method, const char *url,
+    const char *const *headers, const void *body, size_t len,
+    char *err, size_t errlen);
+
+/* Append s to out (outlen bytes) encoded as RFC 3986 wants in a
+ * canonical query string: unreserved characters as they are, the rest
+ * as %XX; with slash_ok, '/' too (for paths).  -1 if it does not fit. */
+int dmd_aws_encode(char *out, size_t outlen, const char *s, int slash_ok);
+
+#endif
