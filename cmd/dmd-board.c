@@ -10,14 +10,11 @@
  * serves the old page or the new one, never half of one, and a run that
  * fails leaves the old page where it was.
  */
-#include <sys/stat.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +26,7 @@
 #include "board.h"
 #include "cache.h"
 #include "clock.h"
+#include "fsutil.h"
 #include "prog.h"
 #include "query.h"
 #include "reader.h"
@@ -52,10 +50,9 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-/* The page being written: stdout, or a temp file renamed to path. */
+/* The page being written: stdout, or a file replaced whole. */
 struct page {
-	const char	*path;		/* NULL: stdout */
-	char		*tmp;
+	struct dmd_replace r;		/* r.path NULL: stdout */
 	FILE		*fp;
 };
 
@@ -105,69 +102,20 @@ read_board(struct dmd_board *b, const char *path, int64_t now)
 		close(fd);
 }
 
-/* Remove temp files .HOST.PID.BASE in dir that runs of this host left
- * when they died (killed by cron's timeout, say). */
-static void
-clean_tmp(const char *dir, const char *base)
-{
-	char path[4096];
-	struct dirent *de;
-	const char *rest;
-	DIR *d;
-	long pid;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] != '.' ||
-		    (pid = dmd_local_pid(de->d_name + 1, '.', '.')) == 0 ||
-		    pid == (long)getpid() || !dmd_pid_gone(pid))
-			continue;
-		rest = strchr(de->d_name + 1 + strlen(dmd_hostname()) + 1, '.');
-		if (rest == NULL || strcmp(rest + 1, base) != 0)
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) <
-		    (int)sizeof(path))
-			(void)unlink(path);
-	}
-	closedir(d);
-}
-
-/* Open the page: stdout, or a new temp file beside path with the mode
- * of the page it replaces.  Exits 5 on failure. */
+/* Open the page: stdout, or a file replaced whole.  Exits 5 on
+ * failure. */
 static void
 page_open(struct page *pg, const char *path)
 {
-	char *d, *b, *dir, *base;
-	struct stat st;
-	size_t len;
-	int fd;
-
 	memset(pg, 0, sizeof(*pg));
 	if (path == NULL || strcmp(path, "-") == 0) {
 		pg->fp = stdout;
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 		return;
 	}
-	pg->path = path;
-	d = xstrdup(path);
-	b = xstrdup(path);
-	dir = dirname(d);
-	base = basename(b);
-	clean_tmp(dir, base);
-	len = strlen(dir) + strlen(dmd_hostname()) + strlen(base) + 32;
-	pg->tmp = xmalloc(len);
-	snprintf(pg->tmp, len, "%s/.%s.%ld.%s", dir, dmd_hostname(),
-	    (long)getpid(), base);
-	free(d);
-	free(b);
-	if ((fd = open(pg->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0666)) == -1)
-		err(DMD_EXIT_IO, "%s", pg->tmp);
-	if (stat(path, &st) == 0)
-		(void)fchmod(fd, st.st_mode & 07777);
-	if ((pg->fp = fdopen(fd, "w")) == NULL)
-		err(DMD_EXIT_IO, "%s", pg->tmp);
+	if (dmd_replace_open(&pg->r, path) != 0)
+		err(DMD_EXIT_IO, "%s", pg->r.tmp);
+	pg->fp = pg->r.fp;
 	setvbuf(pg->fp, NULL, _IOFBF, 1 << 16);
 }
 
@@ -176,10 +124,9 @@ page_open(struct page *pg, const char *path)
 static int
 page_close(struct page *pg, int commit)
 {
-	char *d;
-	int fd, rv = 0;
+	const char *what;
 
-	if (pg->path == NULL) {
+	if (pg->r.path == NULL) {
 		if (fflush(stdout) != 0 || ferror(stdout) ||
 		    fclose(stdout) != 0) {
 			if (errno != EPIPE)
@@ -188,32 +135,15 @@ page_close(struct page *pg, int commit)
 		}
 		return 0;
 	}
-	if (commit && (fflush(pg->fp) != 0 || ferror(pg->fp) ||
-	    fsync(fileno(pg->fp)) != 0)) {
-		warn("%s", pg->tmp);
-		rv = -1;
+	if (!commit) {
+		dmd_replace_abort(&pg->r);
+		return 0;
 	}
-	if (fclose(pg->fp) != 0 && commit && rv == 0) {
-		warn("%s", pg->tmp);
-		rv = -1;
+	if (dmd_replace_commit(&pg->r, &what) != 0) {
+		warn("%s", what);
+		return -1;
 	}
-	if (commit && rv == 0 && rename(pg->tmp, pg->path) != 0) {
-		warn("%s", pg->path);
-		rv = -1;
-	}
-	if (!commit || rv != 0)
-		(void)unlink(pg->tmp);
-	else {
-		/* the rename itself outlives a crash */
-		d = xstrdup(pg->path);
-		if ((fd = open(dirname(d), O_RDONLY | O_DIRECTORY)) != -1) {
-			(void)fsync(fd);
-			close(fd);
-		}
-		free(d);
-	}
-	free(pg->tmp);
-	return rv;
+	return 0;
 }
 
 static int
@@ -334,17 +264,17 @@ main(int argc, char *argv[])
 			warnx("%s", msg);
 			failed = 1;
 			/* -o keeps the old page: no use going on */
-			if (pg.path != NULL)
+			if (pg.r.path != NULL)
 				break;
 			g.error = msg;
 		}
 		outerr = dmd_svg_panel(&g, pg.fp) != 0;
 	}
-	if (!failed || pg.path == NULL)
+	if (!failed || pg.r.path == NULL)
 		outerr |= dmd_svg_page_end(pg.fp, now, "dmd-board "
 		    PACKAGE_VERSION) != 0;
-	if (outerr && pg.path != NULL)
-		warn("%s", pg.tmp);
+	if (outerr && pg.r.path != NULL)
+		warn("%s", pg.r.tmp);
 	outerr |= page_close(&pg, !failed && !outerr) != 0;
 
 	dmd_svg_release(&g);

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "board.h"
-#include "glob.h"
+#include "query.h"
 #include "numarg.h"
 #include "point.h"
 #include "timearg.h"
@@ -121,28 +121,6 @@ dmd_board_step(int64_t span)
 	return (want / week + (want % week != 0)) * week;
 }
 
-/* A pattern a query would accept: it compiles, and a name without
- * wildcards is a valid name (a query rejects the whole pattern
- * otherwise). */
-static int
-check_pattern(const char *pat, char *err, size_t errlen)
-{
-	char why[DMD_REASON_MAX];
-	struct dmd_glob g;
-	size_t i;
-
-	if (dmd_glob_compile(&g, pat, err, errlen) != 0)
-		return -1;
-	for (i = 0; g.literal && i < g.nalts; i++)
-		if (dmd_name_check(g.alts[i], strlen(g.alts[i]), why) != 0) {
-			snprintf(err, errlen, "%s", why);
-			dmd_glob_free(&g);
-			return -1;
-		}
-	dmd_glob_free(&g);
-	return 0;
-}
-
 /* Check the panel above (if any) now that it is complete, and give it
  * its defaults. */
 static int
@@ -203,7 +181,7 @@ panel_setting(struct dmd_board *b, struct dmd_panel *p, const char *kw,
 		if (strpbrk(arg, " \t") != NULL)
 			return fail(b, b->lineno, "query takes one pattern; "
 			    "give each on a query line of its own");
-		if (check_pattern(arg, err, sizeof(err)) != 0)
+		if (dmd_query_check(arg, err, sizeof(err)) != 0)
 			return fail(b, b->lineno, "pattern %s: %s",
 			    dmd_quote(q, sizeof(q), arg, strlen(arg)), err);
 		p->queries = xgrow(p->queries, &p->capqueries,

@@ -1,10 +1,19 @@
 /*
  * fsutil.c - small file helpers of the file:// backends (fsutil.h).
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "prog.h"
+#include "xmalloc.h"
 
 int
 dmd_write_all(int fd, const unsigned char *p, size_t len)
@@ -21,4 +30,117 @@ dmd_write_all(int fd, const unsigned char *p, size_t len)
 		len -= (size_t)w;
 	}
 	return 0;
+}
+
+/* Remove temp files .HOST.PID.BASE in dir that runs of this host left
+ * when they died (killed by cron's timeout, say). */
+static void
+clean_tmp(const char *dir, const char *base)
+{
+	char path[4096];
+	struct dirent *de;
+	const char *rest;
+	DIR *d;
+	long pid;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.' ||
+		    (pid = dmd_local_pid(de->d_name + 1, '.', '.')) == 0 ||
+		    pid == (long)getpid() || !dmd_pid_gone(pid))
+			continue;
+		rest = strchr(de->d_name + 1 + strlen(dmd_hostname()) + 1, '.');
+		if (rest == NULL || strcmp(rest + 1, base) != 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) <
+		    (int)sizeof(path))
+			(void)unlink(path);
+	}
+	closedir(d);
+}
+
+int
+dmd_replace_open(struct dmd_replace *r, const char *path)
+{
+	char *d = xstrdup(path), *b = xstrdup(path), *dir, *base;
+	struct stat st;
+	size_t len;
+	int fd, e;
+
+	memset(r, 0, sizeof(*r));
+	r->path = xstrdup(path);
+	dir = dirname(d);
+	base = basename(b);
+	clean_tmp(dir, base);
+	len = strlen(dir) + strlen(dmd_hostname()) + strlen(base) + 32;
+	r->tmp = xmalloc(len);
+	snprintf(r->tmp, len, "%s/.%s.%ld.%s", dir, dmd_hostname(),
+	    (long)getpid(), base);
+	free(d);
+	free(b);
+	if ((fd = open(r->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0666)) == -1)
+		return -1;
+	if (stat(path, &st) == 0)
+		(void)fchmod(fd, st.st_mode & 07777);
+	if ((r->fp = fdopen(fd, "w")) == NULL) {
+		e = errno;
+		close(fd);
+		(void)unlink(r->tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+replace_free(struct dmd_replace *r)
+{
+	free(r->path);
+	free(r->tmp);
+	r->path = r->tmp = NULL;
+	r->fp = NULL;
+}
+
+int
+dmd_replace_commit(struct dmd_replace *r, const char **what)
+{
+	char *d;
+	int fd, e = 0;
+
+	*what = r->tmp;
+	if (fflush(r->fp) != 0 || ferror(r->fp) || fsync(fileno(r->fp)) != 0)
+		e = errno ? errno : EIO;
+	if (fclose(r->fp) != 0 && e == 0)
+		e = errno;
+	if (e == 0 && rename(r->tmp, r->path) != 0) {
+		e = errno;
+		*what = r->path;
+	}
+	if (e != 0) {
+		(void)unlink(r->tmp);
+		replace_free(r);
+		errno = e;
+		return -1;
+	}
+	/* the rename itself outlives a crash */
+	d = xstrdup(r->path);
+	if ((fd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(d);
+	replace_free(r);
+	return 0;
+}
+
+void
+dmd_replace_abort(struct dmd_replace *r)
+{
+	if (r->fp != NULL)
+		fclose(r->fp);
+	if (r->tmp != NULL)
+		(void)unlink(r->tmp);
+	replace_free(r);
 }

@@ -5,9 +5,34 @@
 #define DMD_FSUTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Write all len bytes of p to fd (retrying short writes and EINTR).
  * Returns 0, or -1 with errno set. */
 int dmd_write_all(int fd, const unsigned char *p, size_t len);
+
+/* A file replaced whole: written to a temp file beside it, synced and
+ * renamed over it, so a reader sees the old file or the new one, never
+ * part of one, and a writer that fails or dies leaves the old one.  The
+ * temp file is DIR/.HOST.PID.NAME; opening removes those that runs of
+ * this host left when they died.  The new file keeps the old one's
+ * mode. */
+struct dmd_replace {
+	FILE		*fp;		/* write the new content here */
+	char		*path;
+	char		*tmp;
+};
+
+/* Start replacing path.  Returns 0, or -1 with errno set (the temp file
+ * could not be made; r->tmp names it). */
+int dmd_replace_open(struct dmd_replace *r, const char *path);
+
+/* Flush, sync, rename into place and sync the directory.  Returns 0,
+ * or -1 with errno set, *what naming the step that failed; the temp
+ * file is removed either way. */
+int dmd_replace_commit(struct dmd_replace *r, const char **what);
+
+/* Give up: remove the temp file, keep the old file. */
+void dmd_replace_abort(struct dmd_replace *r);
 
 #endif

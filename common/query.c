@@ -78,25 +78,57 @@ uniq(char **v, size_t *n)
 	*n = o;
 }
 
+/* The names of the current query, forgotten. */
+static void
+drop_names(struct dmd_query *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->nnames; i++)
+		free(q->names[i]);
+	q->nnames = 0;
+}
+
+/* Compile pat into g and check it as dmd_query_check() says. */
+static int
+compile(struct dmd_glob *g, const char *pat, char *err, size_t errlen)
+{
+	char why[DMD_REASON_MAX];
+	size_t i;
+
+	if (dmd_glob_compile(g, pat, err, errlen) != 0)
+		return -1;
+	/* all or nothing: a bad name rejects the whole pattern */
+	for (i = 0; g->literal && i < g->nalts; i++)
+		if (dmd_name_check(g->alts[i], strlen(g->alts[i]), why) != 0) {
+			snprintf(err, errlen, "%s", why);
+			dmd_glob_free(g);
+			return -1;
+		}
+	return 0;
+}
+
+int
+dmd_query_check(const char *pat, char *err, size_t errlen)
+{
+	struct dmd_glob g;
+
+	if (compile(&g, pat, err, errlen) != 0)
+		return -1;
+	dmd_glob_free(&g);
+	return 0;
+}
+
 int
 dmd_query_add(struct dmd_query *q, const char *pat, char *err, size_t errlen)
 {
-	char why[DMD_REASON_MAX];
 	struct dmd_glob g;
 	const char *first;
 	size_t i, flen;
 
-	if (dmd_glob_compile(&g, pat, err, errlen) != 0)
+	if (compile(&g, pat, err, errlen) != 0)
 		return -1;
 	if (g.literal) {
-		/* all or nothing: a bad name rejects the whole pattern */
-		for (i = 0; i < g.nalts; i++)
-			if (dmd_name_check(g.alts[i], strlen(g.alts[i]),
-			    why) != 0) {
-				snprintf(err, errlen, "%s", why);
-				dmd_glob_free(&g);
-				return -1;
-			}
 		for (i = 0; i < g.nalts; i++)
 			push(&q->names, &q->nnames, &q->capnames, g.alts[i],
 			    strlen(g.alts[i]));
@@ -114,6 +146,7 @@ dmd_query_add(struct dmd_query *q, const char *pat, char *err, size_t errlen)
 			if (dmd_fetch_names(&q->fetch, first, flen, on_match,
 			    q) != 0) {
 				dmd_glob_free(&g);
+				drop_names(q);
 				return -2;
 			}
 		}
@@ -123,6 +156,7 @@ dmd_query_add(struct dmd_query *q, const char *pat, char *err, size_t errlen)
 	if (!q->listed) {
 		if (dmd_fetch_names(&q->fetch, NULL, 0, on_known, q) != 0) {
 			dmd_glob_free(&g);
+			drop_names(q);
 			return -2;
 		}
 		uniq(q->known, &q->nknown);
@@ -173,9 +207,7 @@ dmd_query_answer(struct dmd_query *q, int64_t from, int64_t until,
 		    n, from, until, on_series, q) != 0)
 			rv = -1;
 	}
-	for (i = 0; i < q->nnames; i++)
-		free(q->names[i]);
-	q->nnames = 0;
+	drop_names(q);
 	return rv;
 }
 
