@@ -6,7 +6,7 @@
  * outcome as points.  Run from cron: `* * * * * dmd-e2e | dmd-ingest`.
  *
  * With --write-url and --read-url it probes another store the same way
- * (VictoriaMetrics, Graphite, or diamond's own listener): POST (or send
+ * (VictoriaMetrics, Graphite): POST (or send
  * over TCP) a rendered body, then GET the read URL until its body holds
  * the rendered match, so the two stores can be compared by one number.
  */
@@ -39,7 +39,8 @@
 static const char synopsis[] =
     "usage: dmd-e2e [-hV] [-c url] [-i interval] [-l label] [-N count]\n"
     "               [-n name] [-T timeout] [-t url]\n"
-    "               [-w url [-b template] -r url [-m template]]\n";
+    "       dmd-e2e -w url [-b template] -r url [-m template] [-i interval]\n"
+    "               [-l label] [-N count] [-n name] [-T timeout]\n";
 
 static const struct option longopts[] = {
 	{ "cache",	required_argument,	NULL, 'c' },
@@ -142,6 +143,16 @@ render(const struct probe *p, const char *t, char *out)
 	return 0;
 }
 
+/* Length of the first line of a response body, at most 200 bytes: the
+ * part of a server's error worth a line on stderr. */
+static int
+first_line(const char *body)
+{
+	size_t n = strcspn(body, "\r\n");
+
+	return n > 200 ? 200 : (int)n;
+}
+
 /* Write the probe point into diamond: a batch put into the cache. */
 static int
 diamond_write(struct probe *p)
@@ -188,15 +199,18 @@ http_write(struct probe *p)
 	if (render(p, p->write_url, url) != 0 ||
 	    render(p, p->write_body, body) != 0) {
 		warnx("a rendered template is longer than %d bytes",
-		    TEMPLATE_MAX);
+		    TEMPLATE_MAX - 1);
 		return -1;
 	}
 	len = strlen(body);
 	if (strncmp(url, "tcp://", 6) == 0) {
 		/* carbon's plaintext protocol: lines */
 		if (len == 0 || body[len - 1] != '\n') {
-			if (len + 1 >= sizeof(body))
+			if (len + 1 >= sizeof(body)) {
+				warnx("a rendered template is longer than %d "
+				    "bytes", TEMPLATE_MAX - 1);
 				return -1;
+			}
 			body[len++] = '\n';
 			body[len] = '\0';
 		}
@@ -213,8 +227,8 @@ http_write(struct probe *p)
 		return -1;
 	}
 	if (p->http.status < 200 || p->http.status > 299) {
-		warnx("write: POST %s: HTTP status %ld: %.200s", url,
-		    p->http.status, p->http.body);
+		warnx("write: POST %s: HTTP status %ld: %.*s", url,
+		    p->http.status, first_line(p->http.body), p->http.body);
 		return -1;
 	}
 	return 0;
@@ -229,7 +243,7 @@ http_read(struct probe *p)
 	if (render(p, p->read_url, url) != 0 ||
 	    render(p, p->read_match, match) != 0) {
 		warnx("a rendered template is longer than %d bytes",
-		    TEMPLATE_MAX);
+		    TEMPLATE_MAX - 1);
 		return -1;
 	}
 	if (dmd_http_do(&p->http, "GET", url, NULL, NULL, 0,
@@ -238,8 +252,8 @@ http_read(struct probe *p)
 		return -1;
 	}
 	if (p->http.status < 200 || p->http.status > 299) {
-		warnx("read: GET %s: HTTP status %ld: %.200s", url,
-		    p->http.status, p->http.body);
+		warnx("read: GET %s: HTTP status %ld: %.*s", url,
+		    p->http.status, first_line(p->http.body), p->http.body);
 		return -1;
 	}
 	p->seen = strstr(p->http.body, match) != NULL;
@@ -295,6 +309,27 @@ cmpd(const void *a, const void *b)
 }
 
 static const char *label;	/* --label: dmd.e2e.HOST.LABEL.x */
+
+/* Templates too long even for the longest values: a usage error now,
+ * not a failed probe later. */
+static void
+check_templates(struct probe *p)
+{
+	const char *t[4] = { p->write_url, p->write_body, p->read_url,
+	    p->read_match };
+	char out[TEMPLATE_MAX];
+	int i;
+
+	p->value = 999999999999;
+	p->time = 253402300799;
+	for (i = 0; i < 4; i++)
+		if (render(p, t[i], out) != 0 || (i == 1 &&
+		    strlen(out) + 1 >= sizeof(out)))
+			errx(DMD_EXIT_USAGE, "a template rendered is longer "
+			    "than %d bytes", TEMPLATE_MAX - 2);
+	p->value = p->last = 0;
+	p->time = 0;
+}
 
 static void
 point(const char *what, int64_t t, double v)
@@ -405,6 +440,10 @@ main(int argc, char *argv[])
 			p.write_body = "{name} {value} {time}\\n";
 		if (p.read_match == NULL)
 			p.read_match = "{value}";
+		if (*p.read_match == '\0')
+			errx(DMD_EXIT_USAGE, "an empty --read-match matches "
+			    "anything");
+		check_templates(&p);
 		/* other stores may take seconds to show a point */
 		if (timeout_ms < 0)
 			timeout_ms = 60000;

@@ -97,6 +97,7 @@ dmd_http_do(struct dmd_http *h, const char *method, const char *url,
 	/* only what the URL names: no redirects to elsewhere, no proxies
 	 * from the environment for a server we were told to talk to */
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (h->sigv4 != NULL) {
 		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, h->sigv4);
