@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "board.h"
-#include "query.h"
+#include "glob.h"
 #include "numarg.h"
 #include "point.h"
 #include "timearg.h"
@@ -181,7 +181,7 @@ panel_setting(struct dmd_board *b, struct dmd_panel *p, const char *kw,
 		if (strpbrk(arg, " \t") != NULL)
 			return fail(b, b->lineno, "query takes one pattern; "
 			    "give each on a query line of its own");
-		if (dmd_query_check(arg, err, sizeof(err)) != 0)
+		if (dmd_glob_check(arg, err, sizeof(err)) != 0)
 			return fail(b, b->lineno, "pattern %s: %s",
 			    dmd_quote(q, sizeof(q), arg, strlen(arg)), err);
 		p->queries = xgrow(p->queries, &p->capqueries,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "glob.h"
+#include "point.h"
 #include "xmalloc.h"
 
 struct strlist {
@@ -271,4 +272,33 @@ dmd_glob_first(const struct dmd_glob *g, size_t i, size_t *len)
 		return NULL;
 	*len = n;
 	return a;
+}
+
+int
+dmd_glob_compile_names(struct dmd_glob *g, const char *pat, char *err,
+    size_t errlen)
+{
+	char why[DMD_REASON_MAX];
+	size_t i;
+
+	if (dmd_glob_compile(g, pat, err, errlen) != 0)
+		return -1;
+	for (i = 0; g->literal && i < g->nalts; i++)
+		if (dmd_name_check(g->alts[i], strlen(g->alts[i]), why) != 0) {
+			snprintf(err, errlen, "%s", why);
+			dmd_glob_free(g);
+			return -1;
+		}
+	return 0;
+}
+
+int
+dmd_glob_check(const char *pat, char *err, size_t errlen)
+{
+	struct dmd_glob g;
+
+	if (dmd_glob_compile_names(&g, pat, err, errlen) != 0)
+		return -1;
+	dmd_glob_free(&g);
+	return 0;
 }

@@ -30,6 +30,15 @@ int dmd_glob_compile(struct dmd_glob *g, const char *pattern, char *err,
 /* Free what g holds.  Accepts NULL. */
 void dmd_glob_free(struct dmd_glob *g);
 
+/* As dmd_glob_compile(), and a pattern without wildcards must name only
+ * valid names (point.h): a query takes it all or not at all. */
+int dmd_glob_compile_names(struct dmd_glob *g, const char *pattern,
+    char *err, size_t errlen);
+
+/* 0 if pattern is one a query takes (dmd_glob_compile_names()), or -1
+ * with a message in err. */
+int dmd_glob_check(const char *pattern, char *err, size_t errlen);
+
 /* The first dot-separated component of alternative i of g if it holds
  * no wildcard (its length in *len), else NULL: every name the
  * alternative matches starts with it, so a reader lists only the names

@@ -89,36 +89,6 @@ drop_names(struct dmd_query *q)
 	q->nnames = 0;
 }
 
-/* Compile pat into g and check it as dmd_query_check() says. */
-static int
-compile(struct dmd_glob *g, const char *pat, char *err, size_t errlen)
-{
-	char why[DMD_REASON_MAX];
-	size_t i;
-
-	if (dmd_glob_compile(g, pat, err, errlen) != 0)
-		return -1;
-	/* all or nothing: a bad name rejects the whole pattern */
-	for (i = 0; g->literal && i < g->nalts; i++)
-		if (dmd_name_check(g->alts[i], strlen(g->alts[i]), why) != 0) {
-			snprintf(err, errlen, "%s", why);
-			dmd_glob_free(g);
-			return -1;
-		}
-	return 0;
-}
-
-int
-dmd_query_check(const char *pat, char *err, size_t errlen)
-{
-	struct dmd_glob g;
-
-	if (compile(&g, pat, err, errlen) != 0)
-		return -1;
-	dmd_glob_free(&g);
-	return 0;
-}
-
 int
 dmd_query_add(struct dmd_query *q, const char *pat, char *err, size_t errlen)
 {
@@ -126,7 +96,7 @@ dmd_query_add(struct dmd_query *q, const char *pat, char *err, size_t errlen)
 	const char *first;
 	size_t i, flen;
 
-	if (compile(&g, pat, err, errlen) != 0)
+	if (dmd_glob_compile_names(&g, pat, err, errlen) != 0)
 		return -1;
 	if (g.literal) {
 		for (i = 0; i < g.nalts; i++)

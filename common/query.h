@@ -51,13 +51,8 @@ int dmd_query_init(struct dmd_query *q, struct dmd_cache *c,
     const char *table_url, const char *archive_url, int threads, char *err,
     size_t errlen);
 
-/* 0 if pat is a pattern dmd_query_add() takes, or -1 with a message in
- * err: it must compile (glob.h), and a pattern without wildcards must
- * name only valid names. */
-int dmd_query_check(const char *pat, char *err, size_t errlen);
-
 /* Add the series of pattern pat to the next answer.  Returns 0, -1 with
- * a message in err for a bad pattern, -2 if listing names failed
+ * a message in err for a bad pattern (see dmd_glob_check()), -2 if listing names failed
  * (q->fetch.which and q->fetch.errstr say why; the patterns added so
  * far are dropped too). */
 int dmd_query_add(struct dmd_query *q, const char *pat, char *err,
