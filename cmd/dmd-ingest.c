@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,7 @@ struct ingest {
 	int64_t		 next_report;	/* dmd_mono_ms() */
 	double		 report_t0;	/* start of the interval */
 	uint64_t	 rejected_reported;
+	int64_t		 last_report;	/* time of the last report */
 	uint64_t	 lines;
 };
 
@@ -144,6 +146,7 @@ report(struct ingest *in)
 	struct dmd_listen_counts lc;
 	struct dmd_stats st;
 	double now = dmd_mono_seconds();
+	int64_t t;
 
 	dmd_writer_take(&in->writer, &wc);
 	dmd_stats_init(&st, "ingest");
@@ -167,8 +170,13 @@ report(struct ingest *in)
 	dmd_stats_backend(&st, "cache", &wc.cache);
 	dmd_stats_set(&st, "seconds", now - in->report_t0);
 	in->report_t0 = now;
-	if (dmd_stats_write(&st, stdout, dmd_wall_seconds()) != 0 ||
-	    fflush(stdout) != 0) {
+	/* two reports in one second would be one point stored, the later
+	 * overwriting: the reports must add up */
+	t = dmd_wall_seconds();
+	if (t <= in->last_report)
+		t = in->last_report + 1;
+	in->last_report = t;
+	if (dmd_stats_write(&st, stdout, t) != 0 || fflush(stdout) != 0) {
 		/* the points matter more than their counters: go on */
 		if (!in->ioerr)
 			warn("stdout");
@@ -228,15 +236,15 @@ take_line(struct ingest *in, const char *src, uint64_t lineno,
 
 static int
 on_client_line(void *arg, const char *peer, uint64_t lineno,
-    const char *line, size_t len)
+    const char *line, size_t len, const char *why)
 {
 	struct ingest *in = arg;
-	char why[96];
+	char reason[160];
 
 	if (line == NULL) {
-		snprintf(why, sizeof(why), "unfinished line of %zu bytes "
-		    "dropped: the connection ended before its newline", len);
-		reject(in, peer, lineno, why);
+		snprintf(reason, sizeof(reason), "unfinished line of %zu "
+		    "bytes dropped: %s", len, why);
+		reject(in, peer, lineno, reason);
 		return 0;
 	}
 	return take_line(in, peer, lineno, line, len);
@@ -310,7 +318,7 @@ main(int argc, char *argv[])
 	const char *cache_url, *spill, *errstr;
 	char errbuf[DMD_ERRSTR_MAX], defspill[PATH_MAX];
 	int64_t batch = 250000, max_delay = 200, retry_for = 30000;
-	int64_t max_clients = 1024, idle = 600;
+	int64_t max_clients = 1024, idle = 600000;
 	int ch, i, status;
 	char errbuf2[DMD_ERRSTR_MAX];
 
@@ -349,7 +357,7 @@ main(int argc, char *argv[])
 			exit(DMD_EXIT_OK);
 		case 'I':
 			idle = dmd_duration_arg("idle timeout", optarg, 1000,
-			    0, 7 * 86400000LL) / 1000;
+			    0, 7 * 86400000LL);
 			break;
 		case 'i':
 			in.interval_ms = dmd_duration_arg("stats interval",
@@ -418,8 +426,12 @@ main(int argc, char *argv[])
 
 	in.next_report = dmd_mono_ms() + in.interval_ms;
 	if (in.listen != NULL) {
-		dmd_listen_limits(in.listen, (int)max_clients, (int)idle);
-		warnx("listening on port %d", dmd_listen_port(in.listen));
+		char addr[NI_MAXHOST + NI_MAXSERV + 4];
+
+		dmd_listen_limits(in.listen, (int)max_clients, idle);
+		for (i = 0; i < dmd_listen_count(in.listen); i++)
+			warnx("listening on %s", dmd_listen_addr(in.listen, i,
+			    addr, sizeof(addr)));
 		in.fatal = ingest_clients(&in) != 0;
 	} else if (argc == 0)
 		in.fatal = ingest_fd(&in, STDIN_FILENO, "stdin") != 0;

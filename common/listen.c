@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -38,7 +39,8 @@ struct dmd_listen {
 	size_t		 nc, capc;
 	struct pollfd	*pfd;
 	size_t		 cappfd;
-	int		 max_clients, idle_s;
+	int		 max_clients;
+	int64_t		 idle_ms;
 	int64_t		 pause_until;
 	struct dmd_listen_counts n;
 };
@@ -80,7 +82,8 @@ dmd_listen_add(struct dmd_listen *l, const char *addr, char *err,
 	int fd, one = 1, rc, added = 0;
 
 	if (split(addr, host, sizeof(host), port, sizeof(port)) != 0 ||
-	    port[0] == '\0' || strspn(port, "0123456789") != strlen(port)) {
+	    port[0] == '\0' || strspn(port, "0123456789") != strlen(port) ||
+	    strlen(port) > 5 || atoi(port) > 65535) {
 		snprintf(err, errlen, "bad address \"%s\" (want HOST:PORT, "
 		    "[V6]:PORT, *:PORT or PORT)", addr);
 		return NULL;
@@ -97,7 +100,7 @@ dmd_listen_add(struct dmd_listen *l, const char *addr, char *err,
 	if (l == NULL) {
 		l = xcalloc(1, sizeof(*l));
 		l->max_clients = 1024;
-		l->idle_s = 600;
+		l->idle_ms = 600000;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (l->nl == DMD_LISTEN_MAX) {
@@ -136,24 +139,32 @@ dmd_listen_add(struct dmd_listen *l, const char *addr, char *err,
 }
 
 void
-dmd_listen_limits(struct dmd_listen *l, int max_clients, int idle_seconds)
+dmd_listen_limits(struct dmd_listen *l, int max_clients, int64_t idle_ms)
 {
 	l->max_clients = max_clients;
-	l->idle_s = idle_seconds;
+	l->idle_ms = idle_ms;
 }
 
 int
-dmd_listen_port(const struct dmd_listen *l)
+dmd_listen_count(const struct dmd_listen *l)
+{
+	return l->nl;
+}
+
+const char *
+dmd_listen_addr(const struct dmd_listen *l, int i, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
+	char h[NI_MAXHOST], s[NI_MAXSERV];
 
-	if (l->nl == 0 || getsockname(l->lfd[0], (struct sockaddr *)&ss,
-	    &sl) != 0)
-		return -1;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (i < 0 || i >= l->nl || getsockname(l->lfd[i],
+	    (struct sockaddr *)&ss, &sl) != 0 || getnameinfo(
+	    (struct sockaddr *)&ss, sl, h, sizeof(h), s, sizeof(s),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return "?";
+	snprintf(buf, len, strchr(h, ':') ? "[%s]:%s" : "%s:%s", h, s);
+	return buf;
 }
 
 static void
@@ -213,13 +224,13 @@ accept_all(struct dmd_listen *l, int lfd)
 
 /* Bytes of an unfinished line, when the client cannot finish it. */
 static int
-dropped(struct client *c, dmd_listen_cb *cb, void *arg)
+dropped(struct client *c, dmd_listen_cb *cb, void *arg, const char *why)
 {
 	size_t n = dmd_reader_pending(&c->r);
 
 	if (n == 0)
 		return 0;
-	return cb(arg, c->peer, c->r.lineno + 1, NULL, n);
+	return cb(arg, c->peer, c->r.lineno + 1, NULL, n, why);
 }
 
 /* Hand out up to max lines of c.  Returns 0 (more may come), 1 (the
@@ -237,7 +248,8 @@ serve(struct dmd_listen *l, struct client *c, size_t max,
 		if (rc == DMD_READ_LINE) {
 			l->n.lines++;
 			l->n.bytes += len + 1;
-			if (cb(arg, c->peer, c->r.lineno, line, len) != 0)
+			if (cb(arg, c->peer, c->r.lineno, line, len, NULL) !=
+			    0)
 				return -1;
 			continue;
 		}
@@ -246,7 +258,8 @@ serve(struct dmd_listen *l, struct client *c, size_t max,
 			return 0;
 		if (rc == DMD_READ_ERROR) {
 			l->n.errors++;
-			return dropped(c, cb, arg) != 0 ? -1 : 1;
+			return dropped(c, cb, arg, "the client reset the "
+			    "connection") != 0 ? -1 : 1;
 		}
 		return 1;	/* EOF: the last line was handed out */
 	}
@@ -312,10 +325,10 @@ dmd_listen_run(struct dmd_listen *l, int64_t deadline_ms, dmd_listen_cb *cb,
 		c = l->c[i];
 		if (!c->ready && !(l->pfd[np].revents &
 		    (POLLIN | POLLHUP | POLLERR))) {
-			if (l->idle_s > 0 && now - c->last_ms >
-			    (int64_t)l->idle_s * 1000) {
+			if (l->idle_ms > 0 && now - c->last_ms > l->idle_ms) {
 				l->n.timeouts++;
-				if (dropped(c, cb, arg) != 0)
+				if (dropped(c, cb, arg, "the client idled past "
+				    "the idle timeout") != 0)
 					rv = -1;
 				drop_client(l, c);
 			}
@@ -339,8 +352,13 @@ dmd_listen_drain(struct dmd_listen *l, dmd_listen_cb *cb, void *arg)
 	size_t i;
 	int rc, rv = 0;
 
-	for (i = 0; i < (size_t)l->nl; i++)
+	/* clients the system accepted for us have sent data that must not
+	 * be lost: take them, over the cap too, then stop listening */
+	l->max_clients = INT_MAX;
+	for (i = 0; i < (size_t)l->nl; i++) {
+		accept_all(l, l->lfd[i]);
 		close(l->lfd[i]);
+	}
 	l->nl = 0;
 	for (i = 0; i < l->nc; i++) {
 		c = l->c[i];
@@ -348,7 +366,9 @@ dmd_listen_drain(struct dmd_listen *l, dmd_listen_cb *cb, void *arg)
 			while ((rc = serve(l, c, ROUND_LINES, cb, arg)) == 0 &&
 			    c->ready)
 				;
-			if (rc < 0 || (rc == 0 && dropped(c, cb, arg) != 0))
+			if (rc < 0 || (rc == 0 && dropped(c, cb, arg,
+			    "the listener stopped before its newline came") !=
+			    0))
 				rv = -1;
 		}
 		drop_client(l, c);

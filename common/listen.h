@@ -26,10 +26,11 @@
 #define DMD_LISTEN_BUFSZ	(128 * 1024)	/* per client */
 
 /* A line from client peer ("127.0.0.1:40312"), its number on that
- * connection; line NULL with len bytes: an unfinished line dropped.
- * Return 0 to go on, -1 to stop (dmd_listen_run() returns -1). */
+ * connection; line NULL with len bytes: an unfinished line dropped, why
+ * says why ("the client reset the connection", ...).  Return 0 to go
+ * on, -1 to stop (dmd_listen_run() returns -1). */
 typedef int dmd_listen_cb(void *arg, const char *peer, uint64_t lineno,
-    const char *line, size_t len);
+    const char *line, size_t len, const char *why);
 
 struct dmd_listen_counts {
 	uint64_t	 connections;	/* accepted */
@@ -43,19 +44,25 @@ struct dmd_listen_counts {
 
 struct dmd_listen;
 
-/* Listen on addr, "HOST:PORT" or "[V6]:PORT" or ":PORT" (all addresses),
- * in addition to what l already listens on (l NULL: a new listener).
- * Returns the listener, or NULL with a message in err. */
+/* Listen on addr, "HOST:PORT", "[V6]:PORT", "*:PORT" (every address)
+ * or "PORT" and ":PORT" (127.0.0.1), in addition to what l already
+ * listens on (l NULL: a new listener).  Returns the listener, or NULL
+ * with a message in err. */
 struct dmd_listen *dmd_listen_add(struct dmd_listen *l, const char *addr,
     char *err, size_t errlen);
 
-/* Settings: clients connected at once (default 1024), seconds a client
- * may send nothing before it is closed (default 600, 0: never). */
+/* Settings: clients connected at once (default 1024), milliseconds a
+ * client may send nothing before it is closed (default 600000, 0:
+ * never). */
 void dmd_listen_limits(struct dmd_listen *l, int max_clients,
-    int idle_seconds);
+    int64_t idle_ms);
 
-/* The port of the first address (for ":0"). */
-int dmd_listen_port(const struct dmd_listen *l);
+/* The number of sockets listened on, and the address of the i-th as
+ * "127.0.0.1:2003" or "[::1]:2003" in buf (for port 0: the port the
+ * system chose).  Returns buf, or "?" if unknown. */
+int dmd_listen_count(const struct dmd_listen *l);
+const char *dmd_listen_addr(const struct dmd_listen *l, int i, char *buf,
+    size_t len);
 
 /* Accept clients and hand out their lines until deadline_ms
  * (dmd_mono_ms(); -1: no deadline) or for at most 250 ms, so a caller's
@@ -63,9 +70,10 @@ int dmd_listen_port(const struct dmd_listen *l);
 int dmd_listen_run(struct dmd_listen *l, int64_t deadline_ms,
     dmd_listen_cb *cb, void *arg);
 
-/* Shutting down: stop listening, read what every client has sent so
- * far, hand out its complete lines (and unfinished ones as dropped),
- * and close every client.  Returns 0, or -1 if cb did. */
+/* Shutting down: accept the connections the system has completed, stop
+ * listening, read what every client has sent so far, hand out its
+ * complete lines (and unfinished ones as dropped), and close every
+ * client.  Returns 0, or -1 if cb did. */
 int dmd_listen_drain(struct dmd_listen *l, dmd_listen_cb *cb, void *arg);
 
 /* Counters since the last call, moved into *c (clients is a gauge). */

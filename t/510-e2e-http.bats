@@ -369,7 +369,7 @@ vm_has_probe() {
 	# the synopsis shows the HTTP options
 	run dmd-e2e --help
 	assert_success
-	assert_output --partial '[-w url [-b template] -r url [-m template]]'
+	assert_output --partial 'dmd-e2e -w url [-b template] -r url [-m template]'
 }
 
 @test "the output of an HTTP probe piped into dmd-ingest is stored" {
@@ -420,10 +420,10 @@ vm_has_probe() {
 	dmd-ingest -L 127.0.0.1:0 3>&- 2>"$T/ingest.err" &
 	ingest_pid=$!
 	for i in $(seq 1 100); do
-		grep -q 'listening on port' "$T/ingest.err" && break
+		grep -q 'listening on ' "$T/ingest.err" && break
 		sleep 0.05
 	done
-	run sed -n 's/.*listening on port \([0-9][0-9]*\).*/\1/p' "$T/ingest.err"
+	run sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/ingest.err"
 	assert_success
 	[ -n "$output" ]
 	port=$output
@@ -444,7 +444,7 @@ vm_has_probe() {
 	wait "$ingest_pid"
 	ingest_pid=
 	run cat "$T/ingest.err"
-	assert_output --regexp '^dmd-ingest: listening on port [0-9]+$'
+	assert_output --regexp '^dmd-ingest: listening on 127\.0\.0\.1:[0-9]+$'
 	run dmd_query_all e2e.listen.probe
 	assert_success
 	[ "${#lines[@]}" -eq 1 ]
