@@ -17,8 +17,10 @@ dmd_cache_open(const char *url, char *err, size_t errlen)
 		return NULL;
 	if (strcmp(u.scheme, "redis") == 0 || strcmp(u.scheme, "unix") == 0)
 		return dmd_cache_redis_open(&u, err, errlen);
-	snprintf(err, errlen, "unknown cache scheme \"%s\" (want redis:// or "
-	    "unix://)", u.scheme);
+	if (strcmp(u.scheme, "redis-cluster") == 0)
+		return dmd_cache_redis_cluster_open(url, err, errlen);
+	snprintf(err, errlen, "unknown cache scheme \"%s\" (want redis://, "
+	    "unix:// or redis-cluster://)", u.scheme);
 	return NULL;
 }
 

@@ -38,110 +38,6 @@
 #include "url.h"
 #include "xmalloc.h"
 
-#define CONNECT_TIMEOUT_MS	2000
-#define COMMAND_TIMEOUT_MS	30000
-
-void
-dmd_rc_seterr(struct redis_cache *rc, int err, const char *fmt,
-    const char *detail)
-{
-	rc->base.err = err;
-	snprintf(rc->base.errstr, sizeof(rc->base.errstr), fmt, detail);
-	dmd_cache_stats_error(&rc->base.stats);
-}
-
-void
-dmd_rc_drop(struct redis_cache *rc)
-{
-	if (rc->ctx != NULL)
-		redisFree(rc->ctx);
-	rc->ctx = NULL;
-}
-
-double
-dmd_rc_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-int
-dmd_rc_connect(struct redis_cache *rc)
-{
-	struct timeval ct = { CONNECT_TIMEOUT_MS / 1000,
-	    (CONNECT_TIMEOUT_MS % 1000) * 1000 };
-	struct timeval tv = { COMMAND_TIMEOUT_MS / 1000, 0 };
-	redisReply *r;
-
-	if (rc->ctx != NULL)
-		return 0;
-	if (rc->path[0] != '\0')
-		rc->ctx = redisConnectUnixWithTimeout(rc->path, ct);
-	else
-		rc->ctx = redisConnectWithTimeout(rc->host, rc->port, ct);
-	if (rc->ctx == NULL || rc->ctx->err) {
-		dmd_rc_seterr(rc, DMD_ERR_IO, "cannot connect to redis: %s",
-		    rc->ctx ? rc->ctx->errstr : "out of memory");
-		dmd_rc_drop(rc);
-		return -1;
-	}
-	redisSetTimeout(rc->ctx, tv);
-	if (rc->db != 0) {
-		r = redisCommand(rc->ctx, "SELECT %d", rc->db);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			dmd_rc_seterr(rc, r ? DMD_ERR_CONFIG : DMD_ERR_IO,
-			    "redis SELECT failed: %s",
-			    r ? r->str : rc->ctx->errstr);
-			if (r != NULL)
-				freeReplyObject(r);
-			dmd_rc_drop(rc);
-			return -1;
-		}
-		freeReplyObject(r);
-	}
-	return 0;
-}
-
-/* Read ncmd replies of a pipeline.  A connection error drops the
- * connection (the next call reconnects); error replies are all read, so
- * the connection stays usable, and the first is reported.  With keep,
- * replies are stored in keep[] for the caller to free. */
-int
-dmd_rc_replies(struct redis_cache *rc, size_t ncmd, redisReply **keep,
-    double started)
-{
-	redisReply *r;
-	size_t i;
-	int rv = 0;
-
-	for (i = 0; i < ncmd; i++) {
-		if (redisGetReply(rc->ctx, (void **)&r) != REDIS_OK) {
-			dmd_rc_seterr(rc, DMD_ERR_IO, "redis: %s", rc->ctx->errstr[0] ?
-			    rc->ctx->errstr : "connection lost");
-			dmd_rc_drop(rc);
-			if (keep != NULL)
-				while (i-- > 0)
-					freeReplyObject(keep[i]);
-			return -1;
-		}
-		if (r->type == REDIS_REPLY_ERROR && rv == 0) {
-			dmd_rc_seterr(rc, DMD_ERR_REPLY, "redis: %s", r->str);
-			rv = -1;
-		}
-		if (keep != NULL)
-			keep[i] = r;
-		else
-			freeReplyObject(r);
-	}
-	dmd_cache_stats_count(&rc->base.stats, ncmd, dmd_rc_now() - started);
-	if (rv != 0 && keep != NULL)
-		for (i = 0; i < ncmd; i++)
-			freeReplyObject(keep[i]);
-	return rv;
-}
-
 void
 dmd_rc_grow_argv(struct redis_cache *rc, size_t n)
 {
@@ -248,8 +144,16 @@ redis_put(struct dmd_cache *c, struct dmd_batch *b)
 			rc->argv[argc] = b->series[order[k]].name;
 			rc->argvlen[argc++] = b->series[order[k]].namelen;
 		}
-		redisAppendCommandArgv(rc->ctx, argc, rc->argv, rc->argvlen);
+		dmd_rc_cmdv(rc, (int)shard, (int)argc, rc->argv, rc->argvlen);
 		ncmd++;
+	}
+	/* A cluster pipelines per node, and nodes do not keep each other's
+	 * order: the names must be stored before any block (see above), so
+	 * they take a round trip of their own there. */
+	if (rc->cluster) {
+		if (dmd_rc_replies(rc, ncmd, NULL, t0) != 0)
+			return -1;
+		ncmd = 0;
 	}
 
 	for (i = 0; i < b->nseries; i++) {
@@ -267,9 +171,11 @@ redis_put(struct dmd_cache *c, struct dmd_batch *b)
 		rc->argvlen[1] = klen;
 		rc->argv[2] = blk;
 		rc->argvlen[2] = blen;
-		redisAppendCommandArgv(rc->ctx, 3, rc->argv, rc->argvlen);
+		dmd_rc_cmdv(rc, (int)(s->hash % DMD_SHARDS), 3, rc->argv,
+		    rc->argvlen);
 		/* cached points per series, for dmd-flush --min-points */
-		redisAppendCommand(rc->ctx, "HINCRBY dmd:{s%04u}:cnt %b %llu",
+		dmd_rc_cmd(rc, (int)(s->hash % DMD_SHARDS),
+		    "HINCRBY dmd:{s%04u}:cnt %b %llu",
 		    (unsigned)(s->hash % DMD_SHARDS), s->name, s->namelen,
 		    (unsigned long long)s->n);
 		ncmd += 2;
@@ -309,7 +215,7 @@ redis_put(struct dmd_cache *c, struct dmd_batch *b)
 			rc->argv[argc] = s->name;
 			rc->argvlen[argc++] = s->namelen;
 		}
-		redisAppendCommandArgv(rc->ctx, argc, rc->argv, rc->argvlen);
+		dmd_rc_cmdv(rc, (int)shard, (int)argc, rc->argv, rc->argvlen);
 		ncmd++;
 	}
 
@@ -335,8 +241,9 @@ redis_names(struct dmd_cache *c, const char *first, size_t firstlen,
 		one = dmd_name_hash(first, firstlen) % DMD_SHARDS;
 	nq = first != NULL ? 1 : DMD_SHARDS;
 	for (i = 0; i < nq; i++)
-		redisAppendCommand(rc->ctx, "SMEMBERS dmd:{s%04u}:n",
-		    (unsigned)(first != NULL ? one : i));
+		dmd_rc_cmd(rc, (int)(first != NULL ? one : i),
+		    "SMEMBERS dmd:{s%04u}:n", (unsigned)(first != NULL ? one :
+		    i));
 	replies = xcalloc(nq, sizeof(*replies));
 	if (dmd_rc_replies(rc, nq, replies, t0) != 0) {
 		free(replies);
@@ -397,7 +304,7 @@ redis_read(struct dmd_cache *c, const char *const *names, size_t n,
 	struct redis_cache *rc = (struct redis_cache *)c;
 	char fkey[sizeof("dmd:{s0000}:f:") + DMD_NAME_MAX + 1];
 	char ckey[sizeof("dmd:{s0000}:c:") + DMD_NAME_MAX + 1];
-	redisReply *r;
+	redisReply *r, **replies;
 	size_t i, ns;
 	int rv = 0;
 	double t0;
@@ -416,23 +323,17 @@ redis_read(struct dmd_cache *c, const char *const *names, size_t n,
 		h = dmd_name_hash(names[i], len);
 		fl = dmd_rc_series_key(fkey, 'f', h, names[i], len);
 		cl = dmd_rc_series_key(ckey, 'c', h, names[i], len);
-		redisAppendCommand(rc->ctx, "EVAL %s 2 %b %b", read_script,
-		    fkey, fl, ckey, cl);
+		dmd_rc_cmd(rc, (int)(h % DMD_SHARDS), "EVAL %s 2 %b %b",
+		    read_script, fkey, fl, ckey, cl);
+	}
+	replies = xcalloc(n, sizeof(*replies));
+	if (dmd_rc_replies(rc, n, replies, t0) != 0) {
+		free(replies);
+		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (redisGetReply(rc->ctx, (void **)&r) != REDIS_OK) {
-			dmd_rc_seterr(rc, DMD_ERR_IO, "redis: %s",
-			    rc->ctx->errstr);
-			dmd_rc_drop(rc);
-			return -1;
-		}
+		r = replies[i];
 		if (rv != 0) {
-			freeReplyObject(r);
-			continue;
-		}
-		if (r->type == REDIS_REPLY_ERROR) {
-			dmd_rc_seterr(rc, DMD_ERR_REPLY, "redis: %s", r->str);
-			rv = -1;
 			freeReplyObject(r);
 			continue;
 		}
@@ -449,10 +350,10 @@ redis_read(struct dmd_cache *c, const char *const *names, size_t n,
 		if (rv == 0 && ns > 0) {
 			ns = dmd_samples_resolve(rc->samples, ns);
 			if (cb(arg, names[i], rc->samples, ns) != 0)
-				rv = 1;	/* stop quietly; keep draining */
+				rv = 1;	/* stop quietly; free the rest */
 		}
 	}
-	dmd_cache_stats_count(&c->stats, n, dmd_rc_now() - t0);
+	free(replies);
 	return rv < 0 ? -1 : 0;
 }
 
@@ -461,7 +362,7 @@ redis_close(struct dmd_cache *c)
 {
 	struct redis_cache *rc = (struct redis_cache *)c;
 
-	dmd_rc_drop(rc);
+	dmd_rc_close_nodes(rc);
 	free(rc->buf);
 	free(rc->argv);
 	free(rc->argvlen);
@@ -491,39 +392,44 @@ redis_health(struct dmd_cache *c, struct dmd_cache_health *h)
 {
 	struct redis_cache *rc = (struct redis_cache *)c;
 	redisReply **r;
-	size_t i, ncmd = 1 + 2 * DMD_SHARDS;
+	size_t i, nn, ncmd;
 	int rv = 0;
 
 	memset(h, 0, sizeof(*h));
 	h->oldest = INT64_MAX;
 	if (dmd_rc_connect(rc) != 0)
 		return -1;
-	redisAppendCommand(rc->ctx, "INFO");
+	/* every server's INFO, added up (a cluster's masters) */
+	nn = dmd_rc_nnodes(rc);
+	ncmd = nn + 2 * DMD_SHARDS;
+	for (i = 0; i < nn; i++)
+		dmd_rc_cmd_node(rc, i, "INFO");
 	for (i = 0; i < DMD_SHARDS; i++) {
-		redisAppendCommand(rc->ctx, "ZCARD dmd:{s%04u}:due",
+		dmd_rc_cmd(rc, (int)i, "ZCARD dmd:{s%04u}:due", (unsigned)i);
+		dmd_rc_cmd(rc, (int)i, "ZRANGE dmd:{s%04u}:due 0 0 WITHSCORES",
 		    (unsigned)i);
-		redisAppendCommand(rc->ctx, "ZRANGE dmd:{s%04u}:due 0 0 "
-		    "WITHSCORES", (unsigned)i);
 	}
 	r = xcalloc(ncmd, sizeof(*r));
 	if (dmd_rc_replies(rc, ncmd, r, dmd_rc_now()) != 0) {
 		free(r);
 		return -1;
 	}
-	if (r[0]->type == REDIS_REPLY_STRING) {
-		h->used_memory = info_field(r[0]->str, "used_memory");
-		h->ops_per_sec = info_field(r[0]->str,
+	for (i = 0; i < nn && rv == 0; i++) {
+		if (r[i]->type != REDIS_REPLY_STRING) {
+			dmd_rc_seterr(rc, DMD_ERR_REPLY, "redis: %s",
+			    "unexpected reply to INFO");
+			rv = -1;
+			break;
+		}
+		h->used_memory += info_field(r[i]->str, "used_memory");
+		h->ops_per_sec += info_field(r[i]->str,
 		    "instantaneous_ops_per_sec");
-		h->cpu_seconds = info_field(r[0]->str, "used_cpu_sys") +
-		    info_field(r[0]->str, "used_cpu_user");
-		h->clients = info_field(r[0]->str, "connected_clients");
-	} else {
-		dmd_rc_seterr(rc, DMD_ERR_REPLY, "redis: %s",
-		    "unexpected reply to INFO");
-		rv = -1;
+		h->cpu_seconds += info_field(r[i]->str, "used_cpu_sys") +
+		    info_field(r[i]->str, "used_cpu_user");
+		h->clients += info_field(r[i]->str, "connected_clients");
 	}
 	for (i = 0; i < DMD_SHARDS && rv == 0; i++) {
-		redisReply *card = r[1 + 2 * i], *first = r[2 + 2 * i];
+		redisReply *card = r[nn + 2 * i], *first = r[nn + 1 + 2 * i];
 
 		if (card->type == REDIS_REPLY_INTEGER)
 			h->due_series += (double)card->integer;
@@ -583,11 +489,37 @@ dmd_cache_redis_open(const struct dmd_url *u, char *err, size_t errlen)
 	rc = xcalloc(1, sizeof(*rc));
 	rc->base.ops = &redis_ops;
 	rc->db = (int)db;
+	rc->nodes = xgrow(rc->nodes, &rc->capnodes, 1, sizeof(*rc->nodes));
+	rc->nnodes = 1;
+	memset(&rc->nodes[0], 0, sizeof(rc->nodes[0]));
 	if (strcmp(u->scheme, "unix") == 0)
-		snprintf(rc->path, sizeof(rc->path), "%s", u->path);
+		snprintf(rc->nodes[0].path, sizeof(rc->nodes[0].path), "%s",
+		    u->path);
 	else {
-		snprintf(rc->host, sizeof(rc->host), "%s", u->host);
-		rc->port = u->port ? u->port : 6379;
+		snprintf(rc->nodes[0].host, sizeof(rc->nodes[0].host), "%s",
+		    u->host);
+		rc->nodes[0].port = u->port ? u->port : 6379;
+	}
+	return &rc->base;
+}
+
+struct dmd_cache *
+dmd_cache_redis_cluster_open(const char *url, char *err, size_t errlen)
+{
+	struct redis_cache *rc;
+	const char *seeds = url + strlen("redis-cluster://");
+
+	if (strchr(seeds, '/') != NULL || strchr(seeds, '?') != NULL) {
+		snprintf(err, errlen, "a cluster has no database: want "
+		    "redis-cluster://HOST:PORT[,HOST:PORT...]");
+		return NULL;
+	}
+	rc = xcalloc(1, sizeof(*rc));
+	rc->base.ops = &redis_ops;
+	if (dmd_rc_open_nodes(rc, seeds, err, errlen) != 0) {
+		dmd_rc_close_nodes(rc);
+		free(rc);
+		return NULL;
 	}
 	return &rc->base;
 }

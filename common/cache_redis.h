@@ -18,4 +18,10 @@
 struct dmd_cache *dmd_cache_redis_open(const struct dmd_url *u, char *err,
     size_t errlen);
 
+/* Open a Redis Cluster cache: url is redis-cluster://HOST:PORT[,...]
+ * (seed nodes; the rest is learned from CLUSTER SLOTS).  Connects
+ * lazily.  NULL with a message in err for a bad URL. */
+struct dmd_cache *dmd_cache_redis_cluster_open(const char *url, char *err,
+    size_t errlen);
+
 #endif

@@ -143,8 +143,8 @@ dmd_rc_claim(struct dmd_cache *c, uint32_t first, uint32_t n,
 	r = xcalloc(n, sizeof(*r));
 	for (i = 0; i < n; i++) {
 		shard_key(key, sizeof(key), first + i, "lock");
-		redisAppendCommand(rc->ctx, "SET %s %s NX PX " CLAIM_MS, key,
-		    rc->owner);
+		dmd_rc_cmd(rc, (int)(first + i), "SET %s %s NX PX " CLAIM_MS,
+		    key, rc->owner);
 	}
 	if (dmd_rc_replies(rc, n, r, dmd_rc_now()) != 0)
 		goto out;
@@ -154,7 +154,7 @@ dmd_rc_claim(struct dmd_cache *c, uint32_t first, uint32_t n,
 		r[i] = NULL;
 		if (!got[i]) {
 			shard_key(key, sizeof(key), first + i, "lock");
-			redisAppendCommand(rc->ctx, "GET %s", key);
+			dmd_rc_cmd(rc, (int)(first + i), "GET %s", key);
 			nget++;
 		}
 	}
@@ -172,8 +172,9 @@ dmd_rc_claim(struct dmd_cache *c, uint32_t first, uint32_t n,
 			got[i] = 1;
 		else if (dead_local(g->str)) {
 			shard_key(key, sizeof(key), first + i, "lock");
-			redisAppendCommand(rc->ctx, "EVAL %s 1 %s %s %s %s",
-			    takeover_script, key, g->str, rc->owner, CLAIM_MS);
+			dmd_rc_cmd(rc, (int)(first + i),
+			    "EVAL %s 1 %s %s %s %s", takeover_script, key,
+			    g->str, rc->owner, CLAIM_MS);
 			got[i] = 2;	/* asked */
 			nsteal++;
 		}
@@ -212,8 +213,8 @@ dmd_rc_release(struct dmd_cache *c, uint32_t first, uint32_t n,
 		if (!got[i])
 			continue;
 		shard_key(key, sizeof(key), first + i, "lock");
-		redisAppendCommand(rc->ctx, "EVAL %s 1 %s %s", release_script,
-		    key, rc->owner);
+		dmd_rc_cmd(rc, (int)(first + i), "EVAL %s 1 %s %s",
+		    release_script, key, rc->owner);
 		ncmd++;
 	}
 	return ncmd == 0 ? 0 : dmd_rc_replies(rc, ncmd, NULL, dmd_rc_now());
@@ -350,11 +351,12 @@ dmd_rc_due(struct dmd_cache *c, uint32_t first, uint32_t n,
 		if (!got[i])
 			continue;
 		shard_key(key, sizeof(key), first + i, "fz");
-		redisAppendCommand(rc->ctx, "HGETALL %s", key);
+		dmd_rc_cmd(rc, (int)(first + i), "HGETALL %s", key);
 		shard_key(key, sizeof(key), first + i, "cnt");
-		redisAppendCommand(rc->ctx, "HGETALL %s", key);
+		dmd_rc_cmd(rc, (int)(first + i), "HGETALL %s", key);
 		shard_key(key, sizeof(key), first + i, "due");
-		redisAppendCommand(rc->ctx, "ZRANGE %s 0 -1 WITHSCORES", key);
+		dmd_rc_cmd(rc, (int)(first + i), "ZRANGE %s 0 -1 WITHSCORES",
+		    key);
 		ncmd += 3;
 	}
 	if (ncmd == 0)
@@ -440,7 +442,7 @@ dmd_rc_freeze(struct dmd_cache *c, struct dmd_flush_item *it, size_t n,
 		arg(&a, rc->owner, strlen(rc->owner));
 		arg(&a, it[i].name, strlen(it[i].name));
 		arg(&a, cut, strlen(cut));
-		redisAppendCommandArgv(rc->ctx, a.argc, a.argv, a.len);
+		dmd_rc_cmdv(rc, (int)it[i].shard, a.argc, a.argv, a.len);
 		ncmd++;
 	}
 	if (ncmd == 0)
@@ -488,7 +490,7 @@ dmd_rc_take(struct dmd_cache *c, struct dmd_flush_item *it, size_t n)
 		len = strlen(it[i].name);
 		len = dmd_rc_series_key(key, 'f', dmd_name_hash(it[i].name,
 		    len), it[i].name, len);
-		redisAppendCommand(rc->ctx, "LRANGE %b 0 -1", key, len);
+		dmd_rc_cmd(rc, (int)it[i].shard, "LRANGE %b 0 -1", key, len);
 		ncmd++;
 	}
 	if (ncmd == 0)
@@ -565,7 +567,7 @@ dmd_rc_finish(struct dmd_cache *c, struct dmd_flush_item *it, size_t n)
 		arg(&a, rc->buf + off, blen);
 		arg(&a, nums[i][0], strlen(nums[i][0]));
 		arg(&a, nums[i][1], strlen(nums[i][1]));
-		redisAppendCommandArgv(rc->ctx, a.argc, a.argv, a.len);
+		dmd_rc_cmdv(rc, (int)it[i].shard, a.argc, a.argv, a.len);
 		off += blen;
 		ncmd++;
 	}
