@@ -22,11 +22,12 @@
 #define MAX_DURATION	(100LL * 366 * 86400 * 1000)	/* ms */
 
 static const char synopsis[] =
-    "usage: dmd-flush [-hSV] [-a max-age] [-c url] [-k keep] [-l limit]\n"
+    "usage: dmd-flush [-ChSV] [-a max-age] [-c url] [-k keep] [-l limit]\n"
     "                 [-n min-points] [-t url]\n";
 
 static const struct option longopts[] = {
 	{ "cache",	required_argument,	NULL, 'c' },
+	{ "create-table", no_argument,		NULL, 'C' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "keep",	required_argument,	NULL, 'k' },
 	{ "limit",	required_argument,	NULL, 'l' },
@@ -55,7 +56,7 @@ main(int argc, char *argv[])
 	struct dmd_stats st;
 	const char *cache_url, *table_url, *errstr, *which = NULL;
 	char errbuf[DMD_ERRSTR_MAX], msg[2 * DMD_ERRSTR_MAX];
-	int ch, stats = 0, status = DMD_EXIT_OK;
+	int ch, stats = 0, status = DMD_EXIT_OK, create = 0;
 	double t0 = dmd_mono_seconds();
 
 	dmd_prog_init();
@@ -66,12 +67,15 @@ main(int argc, char *argv[])
 	o.policy.min_points = 720;
 	o.policy.max_age = 6 * 3600;
 
-	while ((ch = getopt_long(argc, argv, "a:c:hk:l:n:St:V", longopts,
+	while ((ch = getopt_long(argc, argv, "a:Cc:hk:l:n:St:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			o.policy.max_age = dmd_duration_arg("max age", optarg,
 			    1000, 0, MAX_DURATION) / 1000;
+			break;
+		case 'C':
+			create = 1;
 			break;
 		case 'c':
 			cache_url = optarg;
@@ -118,6 +122,11 @@ main(int argc, char *argv[])
 	if ((table = dmd_table_open(table_url, errbuf, sizeof(errbuf))) == NULL)
 		errx(DMD_EXIT_USAGE, "table \"%s\": %s", table_url, errbuf);
 
+	if (create && dmd_table_create(table) != 0) {
+		warnx("table: %s", table->errstr);
+		status = DMD_EXIT_BACKEND;
+		goto out;
+	}
 	o.policy.now = dmd_wall_seconds();
 	if (dmd_flush_run(cache, table, &o, &n, &which, msg,
 	    sizeof(msg)) != 0) {
@@ -147,6 +156,7 @@ main(int argc, char *argv[])
 				status = DMD_EXIT_IO;
 		}
 	}
+out:
 	dmd_table_close(table);
 	dmd_cache_close(cache);
 	return status;

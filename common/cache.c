@@ -62,6 +62,8 @@ dmd_cache_stats_move(struct dmd_cache_stats *a, struct dmd_cache_stats *b)
 	a->commands += b->commands;
 	a->errors += b->errors;
 	a->seconds += b->seconds;
+	a->write_units += b->write_units;
+	a->read_units += b->read_units;
 	if (b->max_seconds > a->max_seconds)
 		a->max_seconds = b->max_seconds;
 	for (i = 0; i < DMD_OP_NUM; i++) {

@@ -138,6 +138,8 @@ struct dmd_cache_stats {
 	uint64_t	 errors;
 	double		 seconds;	/* summed latency of round trips */
 	double		 max_seconds;
+	double		 write_units;	/* billed request units (DynamoDB) */
+	double		 read_units;
 	int		 op;		/* enum dmd_op under way */
 	struct dmd_op_stats ops[DMD_OP_NUM];
 };

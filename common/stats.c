@@ -56,6 +56,11 @@ dmd_stats_backend(struct dmd_stats *st, const char *prefix,
 	set_op(st, prefix, NULL, "errors", (double)bs->errors);
 	set_op(st, prefix, NULL, "seconds", bs->seconds);
 	set_op(st, prefix, NULL, "max_seconds", bs->max_seconds);
+	/* a backend that bills by the request unit */
+	if (bs->write_units > 0 || bs->read_units > 0) {
+		set_op(st, prefix, NULL, "write_units", bs->write_units);
+		set_op(st, prefix, NULL, "read_units", bs->read_units);
+	}
 	for (i = 0; i < DMD_OP_NUM; i++) {
 		o = &bs->ops[i];
 		if (o->requests == 0 && o->errors == 0)

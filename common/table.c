@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "table.h"
+#include "table_dynamo.h"
 #include "table_file.h"
 #include "url.h"
 
@@ -17,8 +18,10 @@ dmd_table_open(const char *url, char *err, size_t errlen)
 		return NULL;
 	if (strcmp(u.scheme, "file") == 0)
 		return dmd_table_file_open(&u, err, errlen);
-	snprintf(err, errlen, "unknown table scheme \"%s\" (want file://)",
-	    u.scheme);
+	if (strcmp(u.scheme, "dynamodb") == 0)
+		return dmd_table_dynamo_open(&u, err, errlen);
+	snprintf(err, errlen, "unknown table scheme \"%s\" (want file:// or "
+	    "dynamodb://)", u.scheme);
 	return NULL;
 }
 
@@ -50,6 +53,15 @@ dmd_table_names(struct dmd_table *t, const char *first, size_t firstlen,
 {
 	t->stats.op = DMD_OP_NAMES;
 	return t->ops->names(t, first, firstlen, cb, arg);
+}
+
+int
+dmd_table_create(struct dmd_table *t)
+{
+	if (t->ops->create == NULL)
+		return 0;
+	t->stats.op = DMD_OP_PUT;
+	return t->ops->create(t);
 }
 
 void

@@ -58,6 +58,7 @@ struct dmd_table_ops {
 	int	(*names)(struct dmd_table *, const char *first, size_t firstlen,
 		    dmd_name_cb *, void *);
 	void	(*close)(struct dmd_table *);
+	int	(*create)(struct dmd_table *);	/* NULL: nothing to do */
 };
 
 struct dmd_table {
@@ -67,7 +68,7 @@ struct dmd_table {
 	struct dmd_cache_stats stats;	/* requests = calls that hit storage */
 };
 
-/* Open the table at url (file://DIR).  Returns NULL with a message in
+/* Open the table at url (file://DIR or dynamodb://TABLE?...).  Returns NULL with a message in
  * err for a bad URL. */
 struct dmd_table *dmd_table_open(const char *url, char *err, size_t errlen);
 
@@ -80,6 +81,10 @@ int dmd_table_del(struct dmd_table *t, const struct dmd_chunk *c, size_t n);
 /* names: as dmd_cache_names(), first may narrow the listing. */
 int dmd_table_names(struct dmd_table *t, const char *first, size_t firstlen,
     dmd_name_cb *cb, void *arg);
+
+/* Create the table's storage if the backend needs that done once (a
+ * DynamoDB table); 0 if it exists already or needs nothing. */
+int dmd_table_create(struct dmd_table *t);
 
 /* Close and free.  Accepts NULL. */
 void dmd_table_close(struct dmd_table *t);

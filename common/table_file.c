@@ -729,7 +729,7 @@ file_close(struct dmd_table *t)
 }
 
 static const struct dmd_table_ops file_ops = {
-	file_put, file_get, file_del, file_names, file_close
+	file_put, file_get, file_del, file_names, file_close, NULL
 };
 
 struct dmd_table *
