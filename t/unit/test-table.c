@@ -373,14 +373,14 @@ test_url(void)
 	    "rejects a query string");
 	ok(!exists(gpath(path, "q")), "and creates nothing");
 	is(open_err("s3://bucket/prefix"),
-	    "unknown table scheme \"s3\" (want file://)",
+	    "unknown table scheme \"s3\" (want file:// or dynamodb://)",
 	    "rejects the s3:// scheme");
 	is(open_err("redis://127.0.0.1:6379"),
-	    "unknown table scheme \"redis\" (want file://)",
+	    "unknown table scheme \"redis\" (want file:// or dynamodb://)",
 	    "rejects the redis:// scheme");
 	is(open_err("dynamodb://t?region=x"),
-	    "unknown table scheme \"dynamodb\" (want file://)",
-	    "rejects the dynamodb:// scheme (not yet a backend)");
+	    "bad table name \"t\" (want dynamodb://TABLE?...)",
+	    "rejects a DynamoDB table name too short");
 	ok(*open_err("/var/lib/dmd/table") != '\0', "rejects a bare path");
 	ok(*open_err("file://") != '\0', "rejects file:// without a directory");
 
