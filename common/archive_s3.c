@@ -12,7 +12,8 @@
  * The lock is an object, PREFIX/lock, holding an owner token and an
  * expiry: PUT with If-None-Match: * (atomic on S3), then read back to
  * check the token won (for stores that ignore the condition); an
- * expired lock (its owner crashed) is taken over.  Close deletes it.
+ * expired lock, or one whose owner was a process of this host that is
+ * gone (killed), is taken over.  Close deletes it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ static int
 fail(struct s3_archive *s, int err, const char *what, const char *detail)
 {
 	s->base.err = err;
-	snprintf(s->base.errstr, sizeof(s->base.errstr), "%.100s: %.140s", what,
+	snprintf(s->base.errstr, sizeof(s->base.errstr), "%.60s: %.190s", what,
 	    detail);
 	return -1;
 }
@@ -57,6 +58,9 @@ fail_status(struct s3_archive *s, const char *what)
 	const char *c = h->body ? strstr(h->body, "<Code>") : NULL;
 	char detail[160];
 	size_t n = 0;
+
+	if (h->status != 404)	/* "no such object" is an answer */
+		dmd_cache_stats_error(&s->base.stats);
 
 	if (c != NULL) {
 		c += 6;
@@ -235,7 +239,8 @@ s3_list(struct dmd_archive *a, const char *prefix, dmd_object_cb *cb,
 		snprintf(url + strlen(url), sizeof(url) - strlen(url),
 		    "delimiter=%%2F&list-type=2&max-keys=%d&prefix=",
 		    LIST_PAGE);
-		dmd_aws_encode(url, sizeof(url), full, 0);
+		if (dmd_aws_encode(url, sizeof(url), full, 0) != 0)
+			return fail(s, DMD_ERR_CONFIG, "list", "prefix too long");
 		if (request(s, "GET", url, h, NULL, 0) != 0) {
 			rv = -1;
 			break;
@@ -298,10 +303,12 @@ static int
 s3_lock(struct dmd_archive *a)
 {
 	struct s3_archive *s = (struct s3_archive *)a;
-	char url[DMD_URL_MAX + DMD_KEY_MAX], body[160], sha[65], hdr[96];
+	char url[DMD_URL_MAX + DMD_KEY_MAX], body[400], sha[65], hdr[96];
+	char owner[256];
 	const char *hg[2] = { "x-amz-content-sha256: UNSIGNED-PAYLOAD", NULL };
 	const char *hp[3] = { hdr, "If-None-Match: *", NULL };
 	long long expiry;
+	long pid;
 	int try;
 
 	if (object_url(s, "lock", url, sizeof(url)) != 0)
@@ -310,18 +317,25 @@ s3_lock(struct dmd_archive *a)
 		if (request(s, "GET", url, hg, NULL, 0) != 0)
 			return -1;
 		if (s->aws.http.status == 200) {
-			if (sscanf(s->aws.http.body, "%*s %lld", &expiry) ==
-			    1 && expiry > (long long)time(NULL))
+			owner[0] = '\0';
+			pid = 0;
+			if (sscanf(s->aws.http.body, "%*s %lld %255s %ld",
+			    &expiry, owner, &pid) >= 1 &&
+			    expiry > (long long)time(NULL) &&
+			    !(strcmp(owner, dmd_hostname()) == 0 && pid > 0 &&
+			    pid != (long)getpid() && dmd_pid_gone(pid)))
 				return 1;	/* another writer's */
-			/* its owner died: take it over */
+			/* its lease ran out, or its owner on this host died:
+			 * take it over */
 			if (s3_del(a, "lock") != 0)
 				return -1;
 			continue;
 		}
 		if (s->aws.http.status != 404)
 			return fail_status(s, "lock");
-		snprintf(body, sizeof(body), "%s %lld %s\n", s->token,
-		    (long long)time(NULL) + LOCK_LEASE_S, dmd_hostname());
+		snprintf(body, sizeof(body), "%s %lld %s %ld\n", s->token,
+		    (long long)time(NULL) + LOCK_LEASE_S, dmd_hostname(),
+		    (long)getpid());
 		dmd_sha256_hex(body, strlen(body), sha);
 		snprintf(hdr, sizeof(hdr), "x-amz-content-sha256: %s", sha);
 		if (request(s, "PUT", url, hp, body, strlen(body)) != 0)
@@ -369,6 +383,16 @@ dmd_archive_s3_open(const struct dmd_url *u, char *err, size_t errlen)
 	size_t plen;
 	int virt;
 
+	static const char *const params[] = { "region", "endpoint", "style",
+	    NULL };
+
+	if (dmd_url_params_only(u, params, err, errlen) != 0)
+		return NULL;
+	if (u->port != 0) {
+		snprintf(err, errlen, "a bucket has no port: want "
+		    "s3://BUCKET/PREFIX?endpoint=URL");
+		return NULL;
+	}
 	if (u->host[0] == '\0' || strspn(u->host,
 	    "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(u->host) ||
 	    strlen(u->host) < 3 || strlen(u->host) > 63) {

@@ -90,11 +90,12 @@ dmd_aws_request(struct dmd_aws *a, const char *method, const char *url,
 		t0 = dmd_mono_seconds();
 		rc = dmd_http_do(&a->http, method, url, hl, body, len,
 		    REQUEST_TIMEOUT_MS, err, errlen);
+		/* a failed try counts as an error; an answer the caller did
+		 * not want is the caller's to count */
 		if (a->stats != NULL) {
 			dmd_cache_stats_count(a->stats, 1,
 			    dmd_mono_seconds() - t0);
-			if (rc != 0 || (a->http.status >= 400 &&
-			    a->http.status != 404))
+			if (rc != 0 || retryable(&a->http))
 				dmd_cache_stats_error(a->stats);
 		}
 		if ((rc == 0 && !retryable(&a->http)) || try == DMD_AWS_TRIES)
@@ -111,7 +112,7 @@ int
 dmd_aws_encode(char *out, size_t outlen, const char *s, int slash_ok)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t o = strlen(out);
+	size_t o = strlen(out), o0 = o;
 	unsigned char c;
 
 	for (; *s != '\0'; s++) {
@@ -120,11 +121,11 @@ dmd_aws_encode(char *out, size_t outlen, const char *s, int slash_ok)
 		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
 		    c == '_' || c == '~' || (slash_ok && c == '/')) {
 			if (o + 1 >= outlen)
-				return -1;
+				goto full;
 			out[o++] = (char)c;
 		} else {
 			if (o + 3 >= outlen)
-				return -1;
+				goto full;
 			out[o++] = '%';
 			out[o++] = hex[c >> 4];
 			out[o++] = hex[c & 15];
@@ -132,4 +133,7 @@ dmd_aws_encode(char *out, size_t outlen, const char *s, int slash_ok)
 	}
 	out[o] = '\0';
 	return 0;
+full:
+	out[o0] = '\0';	/* as it was: still a string */
+	return -1;
 }

@@ -25,12 +25,13 @@
 #include <hiredis/hiredis.h>
 
 #include "cache_redis_int.h"
+#include "clock.h"
 #include "xmalloc.h"
 
 #define CONNECT_TIMEOUT_MS	2000
 #define COMMAND_TIMEOUT_MS	30000
 #define SLOTS			16384
-#define REDIRECTS_MAX		5
+#define REDIRECTS_MAX		8	/* TRYAGAIN waits 20 ms doubling */
 
 /* CRC16-CCITT (XMODEM), the hash of Redis Cluster's key slots. */
 static uint16_t
@@ -178,20 +179,32 @@ node_at(struct redis_cache *rc, const char *host, int port)
 	return i;
 }
 
-/* "host:port" (the last colon splits) to the node there. */
+/* "host:port" or "[v6]:port" (the last colon splits) to the node
+ * there.  -1 for anything else. */
 static int
 node_addr(struct redis_cache *rc, const char *addr, size_t *node)
 {
 	char host[256];
-	const char *colon = strrchr(addr, ':');
+	const char *colon = strrchr(addr, ':'), *h = addr;
 	size_t hl;
+	long port;
+	char *end;
 
-	if (colon == NULL || (hl = (size_t)(colon - addr)) >= sizeof(host) ||
-	    atoi(colon + 1) <= 0)
+	if (colon == NULL || colon == addr || strchr(addr, '@') != NULL)
 		return -1;
-	memcpy(host, addr, hl);
+	hl = (size_t)(colon - addr);
+	if (addr[0] == '[' && hl >= 2 && addr[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	} else if (memchr(addr, ':', hl) != NULL)
+		return -1;	/* an IPv6 address wants brackets */
+	port = strtol(colon + 1, &end, 10);
+	if (hl == 0 || hl >= sizeof(host) || *end != '\0' ||
+	    end == colon + 1 || port < 1 || port > 65535)
+		return -1;
+	memcpy(host, h, hl);
 	host[hl] = '\0';
-	*node = node_at(rc, host, atoi(colon + 1));
+	*node = node_at(rc, host, (int)port);
 	return 0;
 }
 
@@ -253,6 +266,20 @@ load_slots(struct redis_cache *rc)
 			rc->slots[slot] = (uint16_t)(node + 1);
 	}
 	freeReplyObject(r);
+	/* the masters: every node that owns a slot, once */
+	rc->nmasters = 0;
+	for (k = 0; k < SLOTS; k++) {
+		if (rc->slots[k] == 0)
+			continue;
+		for (i = 0; i < rc->nmasters &&
+		    rc->masters[i] != (size_t)rc->slots[k] - 1; i++)
+			;
+		if (i == rc->nmasters) {
+			rc->masters = xgrow(rc->masters, &rc->capmasters,
+			    rc->nmasters + 1, sizeof(*rc->masters));
+			rc->masters[rc->nmasters++] = rc->slots[k] - 1;
+		}
+	}
 	for (k = 0; k < SLOTS && rc->slots[k] != 0; k++)
 		;
 	if (k < SLOTS) {
@@ -277,7 +304,7 @@ dmd_rc_connect(struct redis_cache *rc)
 size_t
 dmd_rc_nnodes(const struct redis_cache *rc)
 {
-	return rc->nnodes;
+	return rc->cluster ? rc->nmasters : 1;
 }
 
 /* Queue a formatted command for slot (-1: node given). */
@@ -345,7 +372,7 @@ dmd_rc_cmd_node(struct redis_cache *rc, size_t node, const char *fmt, ...)
 	} else {
 		if ((len = redisvFormatCommand(&buf, fmt, ap)) < 0)
 			abort();
-		enqueue(rc, buf, len, -1, (int)node);
+		enqueue(rc, buf, len, -1, (int)rc->masters[node]);
 	}
 	va_end(ap);
 }
@@ -398,9 +425,22 @@ redirect(struct redis_cache *rc, size_t i, redisReply **r)
 	char addr[300];
 	int k, ask;
 
+	node = route(rc, i);
+	ask = 0;
 	for (k = 0; k < REDIRECTS_MAX; k++) {
 		if ((*r)->type != REDIS_REPLY_ERROR)
 			return 0;
+		if (strncmp((*r)->str, "TRYAGAIN", 8) == 0) {
+			/* a multi-key script while its slot moves: the
+			 * move ends soon; ask the same node again, the same
+			 * way */
+			freeReplyObject(*r);
+			*r = NULL;
+			dmd_sleep_ms(20 << k, NULL);
+			if (resend(rc, i, node, ask, r) != 0)
+				return -1;
+			continue;
+		}
 		if (sscanf((*r)->str, "MOVED %u %299s", &slot, addr) == 2)
 			ask = 0;
 		else if (sscanf((*r)->str, "ASK %u %299s", &slot, addr) == 2)
@@ -450,7 +490,7 @@ cluster_replies(struct redis_cache *rc, redisReply **out)
 				continue;
 			ctx = rc->nodes[n].ctx;
 			if (redisGetReply(ctx, (void **)&out[i]) != REDIS_OK) {
-				dmd_rc_seterr(rc, DMD_ERR_IO, "redis %s", ctx->
+				dmd_rc_seterr(rc, DMD_ERR_IO, "redis: %s", ctx->
 				    errstr[0] ? ctx->errstr : "connection lost");
 				rv = -1;
 			}
@@ -538,6 +578,11 @@ dmd_rc_open_nodes(struct redis_cache *rc, const char *seeds, char *err,
 	rc->slots = xcalloc(SLOTS, sizeof(*rc->slots));
 	snprintf(rc->seeds, sizeof(rc->seeds), "%s", seeds);
 	snprintf(buf, sizeof(buf), "%s", seeds);
+	if (buf[0] == ',' || (buf[0] && buf[strlen(buf) - 1] == ',') ||
+	    strstr(buf, ",,") != NULL) {
+		snprintf(err, errlen, "an empty cluster node in \"%s\"", seeds);
+		return -1;
+	}
 	for (s = strtok_r(buf, ",", &save); s != NULL;
 	    s = strtok_r(NULL, ",", &save))
 		if (node_addr(rc, s, &node) != 0) {
@@ -561,4 +606,5 @@ dmd_rc_close_nodes(struct redis_cache *rc)
 	free(rc->nodes);
 	free(rc->q);
 	free(rc->slots);
+	free(rc->masters);
 }

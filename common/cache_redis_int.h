@@ -40,6 +40,8 @@ struct redis_cache {
 	int		 cluster;
 	int		 stale;		/* reload the slot map first */
 	uint16_t	*slots;		/* slot -> node + 1 */
+	size_t		*masters;	/* nodes that own slots */
+	size_t		 nmasters, capmasters;
 	char		 seeds[DMD_URL_MAX];
 	size_t		 next_seed;
 	struct rc_cmd	*q;		/* cluster: commands queued */

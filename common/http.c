@@ -90,6 +90,9 @@ dmd_http_do(struct dmd_http *h, const char *method, const char *url,
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	/* a server that is not there is known in seconds, not minutes */
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 3000 ?
+	    timeout_ms : 3000L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
@@ -103,10 +106,10 @@ dmd_http_do(struct dmd_http *h, const char *method, const char *url,
 		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, h->sigv4);
 		curl_easy_setopt(c, CURLOPT_USERPWD, h->userpwd);
 	}
-	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (body != NULL || strcmp(method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)len);
+		    (curl_off_t)(body ? len : 0));
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
@@ -115,7 +118,9 @@ dmd_http_do(struct dmd_http *h, const char *method, const char *url,
 	rc = curl_easy_perform(c);
 	curl_slist_free_all(hl);
 	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s %s: %s", method, url, h->toobig ?
+		/* the URL without its query: shorter, and the reason fits */
+		snprintf(err, errlen, "%s %.*s: %s", method,
+		    (int)strcspn(url, "?"), url, h->toobig ?
 		    "response body too big" : cerr[0] ? cerr :
 		    curl_easy_strerror(rc));
 		return -1;

@@ -72,10 +72,12 @@ fail(struct dyn_table *d, int err, const char *what, const char *detail)
 	return -1;
 }
 
-/* The error of an answer that is not 200: its __type and message. */
+/* The error of an answer that is not 200: its __type and message.
+ * Counted as an error of the operation. */
 static int
 fail_reply(struct dyn_table *d, const char *what)
 {
+	dmd_cache_stats_error(&d->base.stats);
 	const struct dmd_http *h = &d->aws.http;
 	const char *t = h->body ? strstr(h->body, "\"__type\"") : NULL;
 	const char *hash;
@@ -97,9 +99,10 @@ fail_reply(struct dyn_table *d, const char *what)
 	    DMD_ERR_REPLY, what, detail);
 }
 
-/* POST one API call; the answer is in d->aws.http.  0, or -1. */
+/* POST one API call; the answer, whatever its status, is in
+ * d->aws.http.  0, or -1 when none came. */
 static int
-call(struct dyn_table *d, const char *op, const unsigned char *body,
+call_any(struct dyn_table *d, const char *op, const unsigned char *body,
     size_t len)
 {
 	char target[96], err[DMD_ERRSTR_MAX];
@@ -111,6 +114,16 @@ call(struct dyn_table *d, const char *op, const unsigned char *body,
 	if (dmd_aws_request(&d->aws, "POST", d->url, h, body, len, err,
 	    sizeof(err)) != 0)
 		return fail(d, DMD_ERR_IO, op, err);
+	return 0;
+}
+
+/* POST one API call: 0 when it answered 200, or -1. */
+static int
+call(struct dyn_table *d, const char *op, const unsigned char *body,
+    size_t len)
+{
+	if (call_any(d, op, body, len) != 0)
+		return -1;
 	if (d->aws.http.status != 200)
 		return fail_reply(d, op);
 	return 0;
@@ -724,9 +737,20 @@ dyn_create(struct dmd_table *t)
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
-	rv = send_gen(d, "CreateTable", g);
-	if (rv != 0 && strstr(d->base.errstr, "ResourceInUse") == NULL)
-		return -1;	/* a table that exists is fine */
+	{
+		const unsigned char *buf;
+		size_t len;
+
+		yajl_gen_get_buf(g, &buf, &len);
+		rv = call_any(d, "CreateTable", buf, len);
+		yajl_gen_free(g);
+	}
+	if (rv != 0)
+		return -1;
+	/* a table that exists is fine */
+	if (d->aws.http.status != 200 && (d->aws.http.status != 400 ||
+	    strstr(d->aws.http.body, "ResourceInUseException") == NULL))
+		return fail_reply(d, "CreateTable");
 	/* wait until it is ACTIVE */
 	for (;;) {
 		g = gen_new();
@@ -776,6 +800,16 @@ dmd_table_dynamo_open(const struct dmd_url *u, char *err, size_t errlen)
 	const char *r;
 	int64_t secs = 0;
 
+	static const char *const params[] = { "region", "endpoint", "ttl",
+	    NULL };
+
+	if (dmd_url_params_only(u, params, err, errlen) != 0)
+		return NULL;
+	if (u->port != 0) {
+		snprintf(err, errlen, "a table name has no port: want "
+		    "dynamodb://TABLE?endpoint=URL");
+		return NULL;
+	}
 	if (u->host[0] == '\0' || strlen(u->host) < 3 || strlen(u->host) >
 	    255 || strspn(u->host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
 	    "OPQRSTUVWXYZ0123456789_.-") != strlen(u->host) ||

@@ -137,3 +137,33 @@ dmd_url_param(const struct dmd_url *u, const char *key, char *buf,
 	}
 	return -1;
 }
+
+int
+dmd_url_params_only(const struct dmd_url *u, const char *const *keys,
+    char *err, size_t errlen)
+{
+	const char *p = u->query, *amp, *eq;
+	size_t i, klen, o;
+
+	while (*p != '\0') {
+		amp = p + strcspn(p, "&");
+		eq = memchr(p, '=', (size_t)(amp - p));
+		klen = (size_t)((eq != NULL ? eq : amp) - p);
+		for (i = 0; keys[i] != NULL; i++)
+			if (strlen(keys[i]) == klen &&
+			    memcmp(keys[i], p, klen) == 0)
+				break;
+		if (keys[i] == NULL && klen > 0) {
+			o = (size_t)snprintf(err, errlen, "unknown parameter "
+			    "\"%.*s\" (want", (int)(klen > 40 ? 40 : klen), p);
+			for (i = 0; keys[i] != NULL && o < errlen; i++)
+				o += (size_t)snprintf(err + o, errlen - o,
+				    "%s %s", i ? "," : "", keys[i]);
+			if (o < errlen)
+				snprintf(err + o, errlen - o, ")");
+			return -1;
+		}
+		p = *amp ? amp + 1 : amp;
+	}
+	return 0;
+}

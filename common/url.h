@@ -27,4 +27,10 @@ int dmd_url_parse(const char *s, struct dmd_url *u, char *err, size_t errlen);
 int dmd_url_param(const struct dmd_url *u, const char *key, char *buf,
     size_t buflen);
 
+/* 0 if every parameter of u's query is one of the NULL-terminated
+ * keys, or -1 with "unknown parameter \"x\" (want a, b)" in err: a
+ * misspelt endpoint= must not send requests elsewhere. */
+int dmd_url_params_only(const struct dmd_url *u, const char *const *keys,
+    char *err, size_t errlen);
+
 #endif
