@@ -213,3 +213,628 @@ dmd_archive_tmp_files() {
 	[ -d "$d" ] || return 0
 	find "$d" -mindepth 1 -print | LC_ALL=C sort
 }
+
+# S3 stand-in (t/3xx on the s3:// archive): s3rver from t/servers
+# (npm ci --prefix t/servers; ./bootstrap check does it), its PUT made
+# atomic by t/servers/s3rver.js.
+#
+#   dmd_s3_start           s3rver on 127.0.0.1, a port of its choosing,
+#                          bucket "dmd", data in a temp dir; sets S3_DIR
+#                          S3_PID S3_PORT S3_ENDPOINT S3_ROOT (the
+#                          directory of the archive's objects), exports
+#                          AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+#                          DMD_ARCHIVE=s3://dmd/arch?endpoint=...; sets
+#                          S3_SKIP (a reason) and returns 0 instead when
+#                          s3rver is not installed in a tree without .git
+#                          (a tarball: make distcheck)
+#   dmd_s3_stop [SIG]      stop it by its PID (TERM), wait until gone
+#   dmd_s3_reset           remove every object of the archive
+#   dmd_s3_curl ARGS...    curl signed as the archive's requests are, for
+#                          URLs under $S3_ENDPOINT
+#
+# Backend-neutral views of $DMD_ARCHIVE (file:// or this s3rver):
+#
+#   dmd_archive_objects    the object keys (gGG/START-LEN-SEQ), sorted
+#   dmd_archive_file KEY   the file that holds the bytes of object KEY
+#   dmd_archive_horizon    the content of the "horizon" object
+
+dmd_s3_start() {
+	local i
+	S3_SKIP=
+	if [ ! -f "$DMD_SRCDIR/t/servers/node_modules/s3rver/bin/s3rver.js" ] ||
+	    ! command -v node >/dev/null 2>&1; then
+		if [ ! -e "$DMD_SRCDIR/.git" ]; then
+			S3_SKIP="s3rver is not installed (npm ci --prefix t/servers)"
+			export S3_SKIP
+			return 0
+		fi
+		echo "s3rver is not installed: run ./bootstrap check or" \
+			"npm ci --prefix $DMD_SRCDIR/t/servers" >&2
+		return 1
+	fi
+	S3_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/s3.XXXXXX")
+	# s3rver with an atomic PUT (t/servers/s3rver.js); node 17+ needs
+	# the legacy provider for its continuation tokens; port 0: the
+	# kernel picks a free one, s3rver prints it
+	node --openssl-legacy-provider "$DMD_SRCDIR/t/servers/s3rver.js" \
+		-a 127.0.0.1 -p 0 \
+		-d "$S3_DIR/data" --configure-bucket dmd --silent \
+		3>&- >"$S3_DIR/s3rver.log" 2>&1 &
+	S3_PID=$!
+	S3_PORT=
+	for i in $(seq 1 200); do
+		S3_PORT=$(sed -n 's/^S3rver listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+			"$S3_DIR/s3rver.log")
+		if [ -n "$S3_PORT" ] && curl -s -o /dev/null --max-time 1 \
+		    "http://127.0.0.1:$S3_PORT/"; then
+			break
+		fi
+		S3_PORT=
+		_dmd_alive "$S3_PID" || break
+		sleep 0.05
+	done
+	if [ -z "$S3_PORT" ]; then
+		echo "s3rver did not start; log:" >&2
+		cat "$S3_DIR/s3rver.log" >&2
+		dmd_s3_stop KILL
+		return 1
+	fi
+	S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+	S3_ROOT="$S3_DIR/data/dmd/arch"
+	DMD_S3_ARCHIVE="s3://dmd/arch?endpoint=$S3_ENDPOINT&region=us-east-1"
+	# s3rver knows one account and checks no signature
+	export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+	export S3_SKIP S3_DIR S3_PID S3_PORT S3_ENDPOINT S3_ROOT DMD_S3_ARCHIVE
+	export DMD_ARCHIVE="$DMD_S3_ARCHIVE"
+}
+
+dmd_s3_stop() {
+	local sig=${1:-TERM} i
+	[ -n "${S3_PID:-}" ] || return 0
+	kill "-$sig" "$S3_PID" 2>/dev/null || true
+	for i in $(seq 1 100); do
+		_dmd_alive "$S3_PID" || break
+		sleep 0.05
+	done
+	if _dmd_alive "$S3_PID"; then
+		kill -KILL "$S3_PID" 2>/dev/null || true
+	fi
+	wait "$S3_PID" 2>/dev/null || true
+	S3_PID=
+}
+
+dmd_s3_reset() {
+	[ -n "${S3_ROOT:-}" ] && rm -rf "$S3_ROOT"
+	return 0
+}
+
+dmd_s3_curl() {
+	curl -sS --max-time 10 --aws-sigv4 aws:amz:us-east-1:s3 \
+		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$@"
+}
+
+dmd_archive_objects() {
+	case $DMD_ARCHIVE in
+	s3://*)
+		[ -d "$S3_ROOT" ] || return 0
+		(cd "$S3_ROOT" && find . -path './g*/*' -type f \
+			-name '*._S3rver_object' -print) |
+			sed 's|^\./||; s|\._S3rver_object$||' | LC_ALL=C sort
+		;;
+	*)
+		dmd_objects
+		;;
+	esac
+}
+
+dmd_archive_file() {
+	case $DMD_ARCHIVE in
+	s3://*) echo "$S3_ROOT/$1._S3rver_object" ;;
+	*) echo "$(dmd_archive_dir)/$1" ;;
+	esac
+}
+
+dmd_archive_horizon() {
+	cat "$(dmd_archive_file horizon)"
+}
+
+# The tests of an s3:// archive run each test with the s3rver of
+# setup_file (this file runs again in every test: see DMD_ARCHIVE above).
+if [ -n "${DMD_S3_ARCHIVE:-}" ]; then
+	export DMD_ARCHIVE="$DMD_S3_ARCHIVE"
+fi
+
+# Redis Cluster (t/250 on the redis-cluster:// cache): six private
+# redis-server nodes on 127.0.0.1, three masters with a replica each,
+# data in memory only, each node in its own directory under CLUSTER_DIR
+# (its nodes.conf, log and PID record).  The state lives in files, so a
+# node that one test stops or starts is known to the next test and to
+# teardown_file.  Nodes are stopped by the PID recorded when they
+# started (and only while that PID is still that node), never by name.
+#
+#   dmd_cluster_start      start the nodes on six free ports whose bus
+#                          ports (+10000) are free too (other ports if
+#                          one is taken meanwhile), create the cluster,
+#                          wait until it is whole; sets CLUSTER_DIR and
+#                          CLUSTER_PORTS, exports them, DMD_CACHE
+#                          (redis-cluster:// with two masters as seeds)
+#                          and DMD_TABLE, DMD_ARCHIVE under CLUSTER_DIR
+#   dmd_cluster_wait [S]   wait (S seconds, default 30) until the cluster
+#                          is whole: every node up with cluster_state:ok,
+#                          seeing 3 masters with slots and 3 replicas
+#                          (none failing), every replica's link up, all
+#                          agreeing on the slots; 1 and the states if not
+#   dmd_cluster_heal       start every node that does not run (same
+#                          directory and nodes.conf: it rejoins, a master
+#                          that was failed over as a replica), then
+#                          dmd_cluster_wait
+#   dmd_cluster_kill PORT [SIG]
+#                          stop the node on PORT (SIGKILL by default),
+#                          wait until it is gone
+#   dmd_cluster_stop [SIG] stop every node (SIGTERM by default)
+#   dmd_cluster_teardown   stop every node, remove CLUSTER_DIR
+#   dmd_cluster_pid PORT   the PID of the node on PORT, if it runs
+#   dmd_cluster_masters    the ports of the masters that serve slots,
+#                          sorted (as the live nodes see them)
+#   dmd_cluster_replicas   the ports of the replicas, sorted
+#   dmd_cluster_id PORT    the node ID of the node on PORT
+#   dmd_cluster_replica_of PORT
+#                          the port of a replica of the master on PORT
+#   dmd_cluster_flushall   FLUSHALL on every master (replicas follow)
+#   dmd_cluster_seeds      redis-cluster://127.0.0.1:P,127.0.0.1:Q with
+#                          the first two masters
+#   ccli PORT ARGS...      redis-cli on the node on PORT (5 s at most)
+
+ccli() {
+	local port=$1
+	shift
+	timeout 5 redis-cli -h 127.0.0.1 -p "$port" "$@"
+}
+
+# PORT is taken: something accepts connections on 127.0.0.1:PORT.
+_dmd_port_busy() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+dmd_cluster_pid() {
+	local f=$CLUSTER_DIR/$1/pid pid
+	[ -s "$f" ] || return 1
+	pid=$(cat "$f")
+	_dmd_alive "$pid" || return 1
+	# still that node, not a PID reused since: redis-server names
+	# itself "redis-server 127.0.0.1:PORT [cluster]"
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+		grep -q "^redis-server .*:$1\\b" || return 1
+	echo "$pid"
+}
+
+# _dmd_cluster_launch PORT: start the node on PORT, record its PID.
+# 0 started, 2 its port is taken, 1 another failure.
+_dmd_cluster_launch() {
+	local port=$1 d=$CLUSTER_DIR/$1 i
+	mkdir -p "$d"
+	rm -f "$d/redis.pid" "$d/pid"
+	# replica-validity-factor 0: a replica may always take over;
+	# diskless sync delay 0: replicas are in sync at once, not in 5 s
+	redis-server --port "$port" --bind 127.0.0.1 \
+		--cluster-enabled yes --cluster-config-file nodes.conf \
+		--cluster-node-timeout 2000 \
+		--cluster-replica-validity-factor 0 \
+		--repl-diskless-sync-delay 0 \
+		--save '' --appendonly no \
+		--dir "$d" --logfile "$d/redis.log" \
+		--daemonize yes --pidfile "$d/redis.pid" \
+		3>&- >/dev/null 2>&1 </dev/null || return 1
+	for i in $(seq 1 100); do
+		if [ -s "$d/redis.pid" ]; then
+			cat "$d/redis.pid" >"$d/pid"
+			if [ "$(ccli "$port" ping 2>/dev/null)" = PONG ]; then
+				return 0
+			fi
+		elif grep -q 'Address already in use' "$d/redis.log" \
+		    2>/dev/null; then
+			return 2
+		fi
+		sleep 0.05
+	done
+	echo "redis-server on port $port did not start; log:" >&2
+	tail -20 "$d/redis.log" >&2
+	return 1
+}
+
+dmd_cluster_start() {
+	local lo base p rc addrs seeds
+	CLUSTER_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/cluster.XXXXXX")
+	export CLUSTER_DIR
+	# ports and bus ports below the ephemeral range, where no
+	# outgoing connection holds them
+	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range \
+		2>/dev/null || echo 32768)
+	for _ in $(seq 1 10); do
+		if ((lo > 22000 + 10006)); then
+			base=$((20000 + RANDOM % (lo - 10006 - 20000)))
+		else
+			base=$((20000 + RANDOM % 10000))
+		fi
+		CLUSTER_PORTS=
+		for p in $(seq "$base" $((base + 5))); do
+			if _dmd_port_busy "$p" || _dmd_port_busy $((p + 10000)); then
+				CLUSTER_PORTS=
+				break
+			fi
+			CLUSTER_PORTS="$CLUSTER_PORTS${CLUSTER_PORTS:+ }$p"
+		done
+		[ -n "$CLUSTER_PORTS" ] || continue
+		export CLUSTER_PORTS
+		echo "$CLUSTER_PORTS" >"$CLUSTER_DIR/ports"
+		rc=0
+		for p in $CLUSTER_PORTS; do
+			_dmd_cluster_launch "$p" || { rc=$?; break; }
+		done
+		[ "$rc" = 0 ] && break
+		# taken meanwhile (or failed): stop what started, try again
+		dmd_cluster_stop KILL
+		rm -rf "${CLUSTER_DIR:?}"/[0-9]*
+		[ "$rc" = 2 ] || return 1
+		CLUSTER_PORTS=
+	done
+	if [ -z "$CLUSTER_PORTS" ]; then
+		echo "no six free ports found for the cluster" >&2
+		return 1
+	fi
+	addrs=
+	for p in $CLUSTER_PORTS; do
+		addrs="$addrs 127.0.0.1:$p"
+	done
+	# shellcheck disable=SC2086
+	if ! timeout 60 redis-cli --cluster create $addrs \
+	    --cluster-replicas 1 --cluster-yes \
+	    >"$CLUSTER_DIR/create.log" 2>&1 </dev/null; then
+		echo "redis-cli --cluster create failed:" >&2
+		cat "$CLUSTER_DIR/create.log" >&2
+		dmd_cluster_stop KILL
+		return 1
+	fi
+	if ! dmd_cluster_wait 30; then
+		dmd_cluster_stop KILL
+		return 1
+	fi
+	seeds=$(dmd_cluster_seeds)
+	export DMD_CACHE="$seeds"
+	export DMD_TABLE="file://$CLUSTER_DIR/table"
+	export DMD_ARCHIVE="file://$CLUSTER_DIR/archive"
+}
+
+# The cluster is whole (see dmd_cluster_wait); prints what is not.
+_dmd_cluster_whole() {
+	local p nodes m r
+	for p in $CLUSTER_PORTS; do
+		if ! dmd_cluster_pid "$p" >/dev/null; then
+			echo "node $p is not running"
+			return 1
+		fi
+		if ! ccli "$p" cluster info 2>/dev/null |
+		    grep -q '^cluster_state:ok'; then
+			echo "node $p: not cluster_state:ok"
+			return 1
+		fi
+		nodes=$(ccli "$p" cluster nodes 2>/dev/null) || return 1
+		m=$(awk '$3 ~ /master/ && $3 !~ /fail/ && NF >= 9' \
+			<<<"$nodes" | wc -l)
+		r=$(awk '$3 ~ /slave/ && $3 !~ /fail/' <<<"$nodes" | wc -l)
+		if [ "$m" != 3 ] || [ "$r" != 3 ]; then
+			echo "node $p sees $m masters with slots and $r replicas"
+			return 1
+		fi
+		if [ "$(ccli "$p" role 2>/dev/null | head -n 1)" = slave ] &&
+		    ! ccli "$p" info replication 2>/dev/null |
+		    grep -q '^master_link_status:up'; then
+			echo "replica $p: link to its master not up"
+			return 1
+		fi
+	done
+	p=${CLUSTER_PORTS%% *}
+	if ! timeout 10 redis-cli --cluster check "127.0.0.1:$p" \
+	    >/dev/null 2>&1; then
+		echo "redis-cli --cluster check fails: nodes disagree"
+		return 1
+	fi
+}
+
+dmd_cluster_wait() {
+	local secs=${1:-30} start=$SECONDS why
+	while ! why=$(_dmd_cluster_whole); do
+		if ((SECONDS - start >= secs)); then
+			echo "the cluster is not whole after $secs s: $why" >&2
+			local p
+			for p in $CLUSTER_PORTS; do
+				echo "node $p:" >&2
+				ccli "$p" cluster nodes >&2 2>/dev/null
+			done
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+dmd_cluster_heal() {
+	local p
+	for p in $CLUSTER_PORTS; do
+		if ! dmd_cluster_pid "$p" >/dev/null; then
+			_dmd_cluster_launch "$p" || return 1
+		fi
+	done
+	dmd_cluster_wait 30
+}
+
+dmd_cluster_kill() {
+	local port=$1 sig=${2:-KILL} pid i
+	pid=$(dmd_cluster_pid "$port") || return 0
+	kill "-$sig" "$pid" 2>/dev/null || true
+	for i in $(seq 1 100); do
+		_dmd_alive "$pid" || break
+		sleep 0.05
+	done
+	if _dmd_alive "$pid"; then
+		kill -KILL "$pid" 2>/dev/null || true
+		for i in $(seq 1 100); do
+			_dmd_alive "$pid" || break
+			sleep 0.05
+		done
+	fi
+	rm -f "$CLUSTER_DIR/$port/pid"
+}
+
+dmd_cluster_stop() {
+	local sig=${1:-TERM} p
+	[ -n "${CLUSTER_DIR:-}" ] || return 0
+	for p in ${CLUSTER_PORTS:-}; do
+		dmd_cluster_kill "$p" "$sig"
+	done
+}
+
+dmd_cluster_teardown() {
+	dmd_cluster_stop TERM
+	[ -n "${CLUSTER_DIR:-}" ] && rm -rf "$CLUSTER_DIR"
+	return 0
+}
+
+# _dmd_cluster_nodes: CLUSTER NODES as the first live node sees it.
+_dmd_cluster_nodes() {
+	local p
+	for p in $CLUSTER_PORTS; do
+		dmd_cluster_pid "$p" >/dev/null || continue
+		ccli "$p" cluster nodes 2>/dev/null && return 0
+	done
+	return 1
+}
+
+dmd_cluster_masters() {
+	_dmd_cluster_nodes |
+		awk '$3 ~ /master/ && $3 !~ /fail/ && NF >= 9 {
+			split($2, a, "[:@]"); print a[2] }' | sort -n
+}
+
+dmd_cluster_replicas() {
+	_dmd_cluster_nodes |
+		awk '$3 ~ /slave/ && $3 !~ /fail/ {
+			split($2, a, "[:@]"); print a[2] }' | sort -n
+}
+
+dmd_cluster_id() {
+	ccli "$1" cluster myid
+}
+
+dmd_cluster_replica_of() {
+	local id
+	id=$(dmd_cluster_id "$1") || return 1
+	_dmd_cluster_nodes |
+		awk -v id="$id" '$3 ~ /slave/ && $4 == id {
+			split($2, a, "[:@]"); print a[2]; exit }'
+}
+
+dmd_cluster_flushall() {
+	local p
+	for p in $(dmd_cluster_masters); do
+		ccli "$p" flushall >/dev/null || return 1
+	done
+}
+
+dmd_cluster_seeds() {
+	dmd_cluster_masters | head -n 2 |
+		awk '{ s = s (NR > 1 ? "," : "") "127.0.0.1:" $1 }
+		END { print "redis-cluster://" s }'
+}
+
+# The tests of a redis-cluster:// cache run each test with the cluster
+# of setup_file: its table and archive (see DMD_TABLE above).
+if [ -n "${CLUSTER_DIR:-}" ]; then
+	export DMD_TABLE="file://$CLUSTER_DIR/table"
+	export DMD_ARCHIVE="file://$CLUSTER_DIR/archive"
+fi
+
+# DynamoDB stand-in (t/230 on the dynamodb:// table): dynalite from
+# t/servers (npm ci --prefix t/servers; ./bootstrap check does it), its
+# tables in a LevelDB directory, so a restart keeps them.  dynalite checks
+# no signature and has no UpdateTimeToLive.
+#
+#   dmd_dynamo_start       dynalite on 127.0.0.1, a port the kernel picks;
+#                          sets DYNAMO_DIR DYNAMO_PID DYNAMO_PORT
+#                          DYNAMO_ENDPOINT, exports dummy AWS_ACCESS_KEY_ID
+#                          and AWS_SECRET_ACCESS_KEY (no AWS_SESSION_TOKEN)
+#                          and DMD_TABLE=$(dmd_dynamo_url dmd); sets
+#                          DYNAMO_SKIP (a reason) and returns 0 instead when
+#                          dynalite is not installed in a tree without .git
+#                          (a tarball: make distcheck)
+#   dmd_dynamo_stop [SIG]  stop it (TERM by default) by the PID it recorded
+#                          in $DYNAMO_DIR/dynalite.pid, wait until gone; its
+#                          tables stay
+#   dmd_dynamo_restart     start it again on the same port and tables (the
+#                          PID file follows, so a later test or
+#                          teardown_file stops the new one)
+#   dmd_dynamo_teardown    stop it if running, remove its directory
+#   dmd_dynamo_url TABLE [ENDPOINT]
+#                          the dynamodb:// URL of TABLE on it, or on
+#                          ENDPOINT (a proxy in front of it)
+#   dmd_dynamo_call OP JSON
+#                          one DynamoDB API call (CreateTable, Scan, ...)
+#                          signed as the table's requests are (curl
+#                          --aws-sigv4); the answer on stdout
+#   dmd_dynamo_items TABLE every item of TABLE (Scan, all pages), one a
+#                          line, sorted: the attributes n k f l x and the
+#                          byte length of d, tab-separated, "-" for one
+#                          the item lacks
+
+# dynalite's command line listens on 4567 when given port 0: this one
+# takes the kernel's port and prints it.
+_dmd_dynalite_js='
+const [mod, port, path] = process.argv.slice(1);
+const server = require(mod)({ path: path, createTableMs: 100,
+    deleteTableMs: 100, updateTableMs: 100 });
+server.listen(Number(port), "127.0.0.1", () => console.log(
+    "Dynalite listening at: http://127.0.0.1:" + server.address().port));
+for (const sig of ["SIGTERM", "SIGINT"])
+	process.on(sig, () => process.exit(0));
+'
+
+# The PID of the dynalite of $DYNAMO_DIR, if it still runs.
+_dmd_dynamo_pid() {
+	local pid
+	pid=$(cat "$DYNAMO_DIR/dynalite.pid" 2>/dev/null) || return 1
+	[ -n "$pid" ] && _dmd_alive "$pid" || return 1
+	# a recycled PID is not ours: ours has our directory in its arguments
+	tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null |
+		grep -qxF "$DYNAMO_DIR/db" || return 1
+	echo "$pid"
+}
+
+_dmd_dynamo_launch() {
+	local port=$1 i
+	: >"$DYNAMO_DIR/dynalite.log"
+	node -e "$_dmd_dynalite_js" "$DMD_SRCDIR/t/servers/node_modules/dynalite" \
+		"$port" "$DYNAMO_DIR/db" 3>&- >"$DYNAMO_DIR/dynalite.log" 2>&1 &
+	DYNAMO_PID=$!
+	echo "$DYNAMO_PID" >"$DYNAMO_DIR/dynalite.pid"
+	DYNAMO_PORT=
+	for i in $(seq 1 200); do
+		DYNAMO_PORT=$(sed -n 's|^Dynalite listening at: http://127\.0\.0\.1:\([0-9]*\)$|\1|p' \
+			"$DYNAMO_DIR/dynalite.log")
+		if [ -n "$DYNAMO_PORT" ] && curl -s -o /dev/null --max-time 1 \
+		    "http://127.0.0.1:$DYNAMO_PORT/"; then
+			break
+		fi
+		DYNAMO_PORT=
+		_dmd_alive "$DYNAMO_PID" || break
+		sleep 0.05
+	done
+	if [ -z "$DYNAMO_PORT" ]; then
+		echo "dynalite did not start; log:" >&2
+		cat "$DYNAMO_DIR/dynalite.log" >&2
+		dmd_dynamo_stop KILL
+		return 1
+	fi
+	DYNAMO_ENDPOINT="http://127.0.0.1:$DYNAMO_PORT"
+	export DYNAMO_PID DYNAMO_PORT DYNAMO_ENDPOINT
+}
+
+dmd_dynamo_start() {
+	DYNAMO_SKIP=
+	if [ ! -f "$DMD_SRCDIR/t/servers/node_modules/dynalite/index.js" ] ||
+	    ! command -v node >/dev/null 2>&1; then
+		if [ ! -e "$DMD_SRCDIR/.git" ]; then
+			DYNAMO_SKIP="dynalite is not installed (npm ci --prefix t/servers)"
+			export DYNAMO_SKIP
+			return 0
+		fi
+		echo "dynalite is not installed: run ./bootstrap check or" \
+			"npm ci --prefix $DMD_SRCDIR/t/servers" >&2
+		return 1
+	fi
+	DYNAMO_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/dynamo.XXXXXX")
+	export DYNAMO_SKIP DYNAMO_DIR
+	_dmd_dynamo_launch 0 || return 1
+	export AWS_ACCESS_KEY_ID=DMDTESTKEY AWS_SECRET_ACCESS_KEY=dmd-test-secret
+	unset AWS_SESSION_TOKEN
+	DMD_DYNAMO_TABLE=$(dmd_dynamo_url dmd)
+	export DMD_DYNAMO_TABLE DMD_TABLE="$DMD_DYNAMO_TABLE"
+}
+
+dmd_dynamo_stop() {
+	local sig=${1:-TERM} pid i
+	[ -n "${DYNAMO_DIR:-}" ] || return 0
+	if pid=$(_dmd_dynamo_pid); then
+		kill "-$sig" "$pid" 2>/dev/null || true
+		for i in $(seq 1 100); do
+			_dmd_alive "$pid" || break
+			sleep 0.05
+		done
+		if _dmd_alive "$pid"; then
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+		wait "$pid" 2>/dev/null || true
+	fi
+	DYNAMO_PID=
+	return 0
+}
+
+dmd_dynamo_restart() {
+	_dmd_dynamo_launch "$DYNAMO_PORT"
+}
+
+dmd_dynamo_teardown() {
+	dmd_dynamo_stop TERM
+	[ -n "${DYNAMO_DIR:-}" ] && rm -rf "$DYNAMO_DIR"
+	return 0
+}
+
+dmd_dynamo_url() {
+	echo "dynamodb://$1?endpoint=${2:-$DYNAMO_ENDPOINT}&region=us-east-1"
+}
+
+dmd_dynamo_call() {
+	curl -sS --max-time 10 --aws-sigv4 aws:amz:us-east-1:dynamodb \
+		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+		-H 'Content-Type: application/x-amz-json-1.0' \
+		-H "X-Amz-Target: DynamoDB_20120810.$1" --data-binary "$2" \
+		"$DYNAMO_ENDPOINT/"
+}
+
+# One page of a Scan on stdin: its items as lines, then its
+# LastEvaluatedKey (a line that starts with "{"), if any.
+_dmd_dynamo_page_js='
+let s = "";
+process.stdin.on("data", c => s += c).on("end", () => {
+	const r = JSON.parse(s);
+	if (!Array.isArray(r.Items)) {
+		process.stderr.write("Scan: " + s + "\n");
+		process.exit(1);
+	}
+	for (const it of r.Items) {
+		const a = (n, t) => it[n] && it[n][t] !== undefined ? it[n][t] : "-";
+		const d = it.d && it.d.B !== undefined ?
+		    Buffer.from(it.d.B, "base64").length : "-";
+		console.log([a("n", "S"), a("k", "S"), a("f", "N"), a("l", "N"),
+		    a("x", "N"), d].join("\t"));
+	}
+	if (r.LastEvaluatedKey)
+		console.log(JSON.stringify(r.LastEvaluatedKey));
+});
+'
+
+dmd_dynamo_items() {
+	local start='' out
+	while :; do
+		out=$(dmd_dynamo_call Scan "{\"TableName\":\"$1\"${start:+,\"ExclusiveStartKey\":$start}}" |
+			node -e "$_dmd_dynamo_page_js") || return 1
+		start=$(printf '%s\n' "$out" | sed -n '/^{/p')
+		printf '%s\n' "$out" | sed '/^{/d; /^$/d'
+		[ -n "$start" ] || break
+	done | LC_ALL=C sort
+	return "${PIPESTATUS[0]}"
+}
+
+# The tests of a dynamodb:// table run each test with the dynalite of
+# setup_file (this file runs again in every test: see DMD_TABLE above).
+if [ -n "${DMD_DYNAMO_TABLE:-}" ]; then
+	export DMD_TABLE="$DMD_DYNAMO_TABLE"
+fi
