@@ -27,10 +27,9 @@
 #include "parse.h"
 #include "prog.h"
 #include "reader.h"
+#include "rejects.h"
 #include "stats.h"
 #include "writer.h"
-
-#define SHOW_REJECTS_MAX	100
 
 static volatile int stop_signal;
 
@@ -62,10 +61,8 @@ static const struct option longopts[] = {
 struct ingest {
 	struct dmd_parser parser;
 	struct dmd_writer writer;
-	FILE		*rejects;	/* --rejects, or NULL */
-	const char	*rejects_path;
-	uint64_t	 nrejected;	/* points and lines rejected */
-	uint64_t	 shown;
+	struct dmd_rejects rejects;
+	const char	*rejects_path;	/* --rejects, or NULL */
 	int		 ioerr;
 	int		 fatal;
 	struct dmd_listen *listen;	/* --listen, or NULL */
@@ -99,44 +96,6 @@ on_notice(void *arg, const char *msg)
 	warnx("%s", msg);
 }
 
-static void
-report_rejects(struct ingest *in, const char *fname, uint64_t lineno,
-    const char *line, size_t len)
-{
-	const struct dmd_parser *p = &in->parser;
-	size_t i;
-
-	for (i = 0; i < p->nrejects; i++) {
-		const struct dmd_reject *r = &p->rejects[i];
-
-		in->nrejected++;
-		if (in->shown++ >= SHOW_REJECTS_MAX)
-			continue;
-		if (r->index >= 0)
-			warnx("%s:%llu[%d]: %s", fname,
-			    (unsigned long long)lineno, r->index, r->reason);
-		else
-			warnx("%s:%llu: %s", fname, (unsigned long long)lineno,
-			    r->reason);
-	}
-	if (in->rejects != NULL) {
-		if (len > DMD_LINE_MAX)
-			len = DMD_LINE_MAX;
-		fwrite(line, 1, len, in->rejects);
-		putc('\n', in->rejects);
-	}
-}
-
-/* A line that is not handed to the parser, rejected whole. */
-static void
-reject(struct ingest *in, const char *src, uint64_t lineno,
-    const char *reason)
-{
-	in->nrejected++;
-	if (in->shown++ < SHOW_REJECTS_MAX)
-		warnx("%s:%llu: %s", src, (unsigned long long)lineno, reason);
-}
-
 /* Report the counters of the interval since the last report (the whole
  * run without --stats-interval): the reports add up to the run. */
 static void
@@ -151,9 +110,9 @@ report(struct ingest *in)
 	dmd_writer_take(&in->writer, &wc);
 	dmd_stats_init(&st, "ingest");
 	dmd_stats_set(&st, "accepted", (double)wc.accepted);
-	dmd_stats_set(&st, "rejected", (double)(in->nrejected -
+	dmd_stats_set(&st, "rejected", (double)(in->rejects.n -
 	    in->rejected_reported));
-	in->rejected_reported = in->nrejected;
+	in->rejected_reported = in->rejects.n;
 	dmd_stats_set(&st, "spilled", (double)wc.spilled);
 	dmd_stats_set(&st, "batches", (double)wc.batches);
 	dmd_stats_set(&st, "retries", (double)wc.retries);
@@ -222,7 +181,8 @@ take_line(struct ingest *in, const char *src, uint64_t lineno,
 	size_t i;
 
 	if (dmd_parser_line(&in->parser, line, len) > 0)
-		report_rejects(in, src, lineno, line, len);
+		dmd_rejects_line(&in->rejects, &in->parser, src, lineno, line,
+		    len);
 	for (i = 0; i < in->parser.npoints; i++)
 		if (dmd_writer_add(&in->writer, &in->parser.points[i]) != 0)
 			return -1;
@@ -244,7 +204,7 @@ on_client_line(void *arg, const char *peer, uint64_t lineno,
 	if (line == NULL) {
 		snprintf(reason, sizeof(reason), "unfinished line of %zu "
 		    "bytes dropped: %s", len, why);
-		reject(in, peer, lineno, reason);
+		dmd_rejects_one(&in->rejects, peer, lineno, reason);
 		return 0;
 	}
 	return take_line(in, peer, lineno, line, len);
@@ -402,8 +362,7 @@ main(int argc, char *argv[])
 
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)
 		errx(DMD_EXIT_USAGE, "cache \"%s\": %s", cache_url, errbuf);
-	if (in.rejects_path != NULL && (in.rejects = fopen(in.rejects_path,
-	    "a")) == NULL)
+	if (dmd_rejects_open(&in.rejects, in.rejects_path) != 0)
 		err(DMD_EXIT_USAGE, "%s", in.rejects_path);
 
 	/* SIGINT/SIGTERM: stop reading, store (or spill) what was read. */
@@ -454,17 +413,12 @@ main(int argc, char *argv[])
 		warnx("%s", in.writer.errstr);
 		in.ioerr = 1;
 	}
-	if (in.shown > SHOW_REJECTS_MAX)
-		warnx("%llu more rejects not shown",
-		    (unsigned long long)(in.shown - SHOW_REJECTS_MAX));
 	if (in.writer.spilled > 0)
 		warnx("%llu points spilled to %s; store them later with "
 		    "dmd-ingest < %s", (unsigned long long)in.writer.spilled,
 		    in.writer.spill_path, in.writer.spill_path);
-	if (in.rejects != NULL && fclose(in.rejects) != 0) {
-		warn("%s", in.rejects_path);
+	if (dmd_rejects_close(&in.rejects) != 0)
 		in.ioerr = 1;
-	}
 
 	if (in.stats)
 		report(&in);
@@ -480,7 +434,7 @@ main(int argc, char *argv[])
 		status = DMD_EXIT_IO;
 	else if (in.writer.spilled > 0)
 		status = DMD_EXIT_SPILLED;
-	else if (in.nrejected > 0)
+	else if (in.rejects.n > 0)
 		status = DMD_EXIT_REJECTS;
 	else
 		status = DMD_EXIT_OK;
