@@ -83,14 +83,9 @@ account(struct file_archive *fa, double t0)
 static int
 sync_dir(struct file_archive *fa, const char *path)
 {
-	int fd, rv = 0;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY)) == -1)
-		return seterr(fa, "cannot open", path);
-	if (fsync(fd) == -1)
-		rv = seterr(fa, "cannot sync", path);
-	close(fd);
-	return rv;
+	if (dmd_sync_dir(path) != 0)
+		return seterr(fa, "cannot sync", path);
+	return 0;
 }
 
 static int

@@ -30,6 +30,15 @@ dmd_wall_seconds(void)
 	return (int64_t)time(NULL);
 }
 
+int64_t
+dmd_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 dmd_sleep_ms(int64_t ms, volatile int *stop)
 {

@@ -15,6 +15,7 @@ double dmd_mono_seconds(void);
 
 /* Wall-clock Unix seconds. */
 int64_t dmd_wall_seconds(void);
+int64_t dmd_wall_ms(void);
 
 /* Sleep ms milliseconds, or less once *stop is set (checked at least
  * every 50 ms, from any thread; stop may be NULL). */

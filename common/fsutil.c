@@ -32,6 +32,21 @@ dmd_write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
+int
+dmd_sync_dir(const char *path)
+{
+	int fd, rv = 0, e;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fsync(fd) == -1)
+		rv = -1;
+	e = errno;
+	close(fd);
+	errno = e;
+	return rv;
+}
+
 /* Remove temp files .HOST.PID.BASE in dir that runs of this host left
  * when they died (killed by cron's timeout, say). */
 static void
@@ -107,7 +122,7 @@ int
 dmd_replace_commit(struct dmd_replace *r, const char **what)
 {
 	char *d;
-	int fd, e = 0;
+	int e = 0;
 
 	*what = r->tmp;
 	if (fflush(r->fp) != 0 || ferror(r->fp) || fsync(fileno(r->fp)) != 0)
@@ -126,10 +141,7 @@ dmd_replace_commit(struct dmd_replace *r, const char **what)
 	}
 	/* the rename itself outlives a crash */
 	d = xstrdup(r->path);
-	if ((fd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(fd);
-		close(fd);
-	}
+	(void)dmd_sync_dir(dirname(d));
 	free(d);
 	replace_free(r);
 	return 0;

@@ -11,6 +11,10 @@
  * Returns 0, or -1 with errno set. */
 int dmd_write_all(int fd, const unsigned char *p, size_t len);
 
+/* Sync directory path, so the names made or removed in it outlive a
+ * crash.  Returns 0, or -1 with errno set. */
+int dmd_sync_dir(const char *path);
+
 /* A file replaced whole: written to a temp file beside it, synced and
  * renamed over it, so a reader sees the old file or the new one, never
  * part of one, and a writer that fails or dies leaves the old one.  The
