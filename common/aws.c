@@ -89,7 +89,8 @@ dmd_aws_request(struct dmd_aws *a, const char *method, const char *url,
 	for (try = 1;; try++) {
 		t0 = dmd_mono_seconds();
 		rc = dmd_http_do(&a->http, method, url, hl, body, len,
-		    REQUEST_TIMEOUT_MS, err, errlen);
+		    a->timeout_ms > 0 ? a->timeout_ms : REQUEST_TIMEOUT_MS,
+		    err, errlen);
 		/* a failed try counts as an error; an answer the caller did
 		 * not want is the caller's to count */
 		if (a->stats != NULL) {
@@ -98,7 +99,8 @@ dmd_aws_request(struct dmd_aws *a, const char *method, const char *url,
 			if (rc != 0 || retryable(&a->http))
 				dmd_cache_stats_error(a->stats);
 		}
-		if ((rc == 0 && !retryable(&a->http)) || try == DMD_AWS_TRIES)
+		if ((rc == 0 && !retryable(&a->http)) ||
+		    try == (a->tries > 0 ? a->tries : DMD_AWS_TRIES))
 			return rc;
 		/* full jitter: a herd of clients spreads out */
 		dmd_sleep_ms(random() % cap + 1, NULL);

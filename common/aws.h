@@ -27,6 +27,8 @@ struct dmd_aws {
 	struct dmd_http	 http;		/* the last response */
 	struct dmd_cache_stats *stats;	/* requests counted here, or NULL */
 	unsigned long	 retries;
+	long		 timeout_ms;	/* of one try; 0: 60 s */
+	int		 tries;		/* 0: DMD_AWS_TRIES */
 	/* private */
 	char		 sigv4[128];
 	char		 userpwd[512];

@@ -8,6 +8,7 @@
 #include "point.h"
 #include "stream.h"
 #include "stream_file.h"
+#include "stream_kinesis.h"
 #include "url.h"
 
 struct dmd_stream *
@@ -19,8 +20,10 @@ dmd_stream_open(const char *url, int partitions, char *err, size_t errlen)
 		return NULL;
 	if (strcmp(u.scheme, "file") == 0)
 		return dmd_stream_file_open(&u, partitions, err, errlen);
-	snprintf(err, errlen, "unknown log scheme \"%s\" (want file://)",
-	    u.scheme);
+	if (strcmp(u.scheme, "kinesis") == 0)
+		return dmd_stream_kinesis_open(&u, partitions, err, errlen);
+	snprintf(err, errlen, "unknown log scheme \"%s\" (want file:// or "
+	    "kinesis://)", u.scheme);
 	return NULL;
 }
 
