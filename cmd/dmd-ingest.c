@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include "cache.h"
+#include "checkpoint.h"
 #include "clock.h"
 #include "listen.h"
 #include "numarg.h"
@@ -30,11 +31,12 @@
 #include "rejects.h"
 #include "stats.h"
 #include "writer.h"
+#include "xmalloc.h"
 
 static volatile int stop_signal;
 
 static const char synopsis[] =
-    "usage: dmd-ingest [-hSV] [-b n] [-c url] [-d ms] [-F format]\n"
+    "usage: dmd-ingest [-hSV] [-b n] [-C file] [-c url] [-d ms] [-F format]\n"
     "                  [-i interval] [-R file] [-r duration] [-s file]\n"
     "                  [file ...]\n"
     "       dmd-ingest -L address [-L address ...] [-I idle] [-m clients]\n"
@@ -43,6 +45,7 @@ static const char synopsis[] =
 static const struct option longopts[] = {
 	{ "batch",	required_argument,	NULL, 'b' },
 	{ "cache",	required_argument,	NULL, 'c' },
+	{ "checkpoint",	required_argument,	NULL, 'C' },
 	{ "max-delay",	required_argument,	NULL, 'd' },
 	{ "format",	required_argument,	NULL, 'F' },
 	{ "help",	no_argument,		NULL, 'h' },
@@ -73,6 +76,13 @@ struct ingest {
 	double		 report_t0;	/* start of the interval */
 	uint64_t	 rejected_reported;
 	int64_t		 last_report;	/* time of the last report */
+	/* --checkpoint: the marks of dmd-stream get --marks */
+	const char	*cpfile;
+	char		(*cppos)[DMD_STREAM_POS_MAX];
+	unsigned char	*cpmask;
+	int		 cpdirty;
+	int64_t		 cpsince;	/* dmd_mono_ms() of the first mark
+					 * not recorded */
 	uint64_t	 lines;
 };
 
@@ -144,6 +154,27 @@ report(struct ingest *in)
 	}
 }
 
+/* Store what was read, then record the marks read with it: a mark
+ * stands for the points before it.  0, or -1 (points can no longer be
+ * stored, or the checkpoint not written). */
+static int
+checkpoint(struct ingest *in)
+{
+	if (!in->cpdirty)
+		return 0;
+	if (dmd_writer_sync(&in->writer) != 0)
+		return -1;
+	if (in->writer.spilled > 0)
+		return 0;	/* spilled is not stored: replay it all */
+	if (dmd_checkpoint_write(in->cpfile, in->cppos, in->cpmask,
+	    DMD_CHECKPOINT_PARTS) != 0) {
+		in->ioerr = 1;
+		return -1;
+	}
+	in->cpdirty = 0;
+	return 0;
+}
+
 /* When something is due: the batch's deadline or the next report. */
 static int64_t
 deadline(const struct ingest *in)
@@ -152,6 +183,9 @@ deadline(const struct ingest *in)
 
 	if (in->interval_ms > 0 && (d < 0 || in->next_report < d))
 		d = in->next_report;
+	if (in->cpdirty && (d < 0 || in->cpsince + in->writer.max_delay_ms <
+	    d))
+		d = in->cpsince + in->writer.max_delay_ms;
 	return d;
 }
 
@@ -162,6 +196,9 @@ tick(struct ingest *in)
 	int64_t now = dmd_mono_ms(), d = dmd_writer_deadline(&in->writer);
 
 	if (d >= 0 && now >= d && dmd_writer_flush(&in->writer) != 0)
+		return -1;
+	if (in->cpdirty && now >= in->cpsince + in->writer.max_delay_ms &&
+	    checkpoint(in) != 0)
 		return -1;
 	if (in->interval_ms > 0 && now >= in->next_report) {
 		report(in);
@@ -179,7 +216,18 @@ take_line(struct ingest *in, const char *src, uint64_t lineno,
     const char *line, size_t len)
 {
 	size_t i;
+	int part;
+	char pos[DMD_STREAM_POS_MAX];
 
+	if (in->cpfile != NULL && dmd_checkpoint_mark(line, len, &part,
+	    pos)) {
+		snprintf(in->cppos[part], DMD_STREAM_POS_MAX, "%s", pos);
+		in->cpmask[part] = 1;
+		if (!in->cpdirty)
+			in->cpsince = dmd_mono_ms();
+		in->cpdirty = 1;
+		return 0;
+	}
 	if (dmd_parser_line(&in->parser, line, len) > 0)
 		dmd_rejects_line(&in->rejects, &in->parser, src, lineno, line,
 		    len);
@@ -290,7 +338,7 @@ main(int argc, char *argv[])
 	    dmd_env("TMPDIR", "/var/tmp"), (long)getpid());
 	spill = dmd_env("DMD_SPILL", defspill);
 
-	while ((ch = getopt_long(argc, argv, "b:c:d:F:hI:i:L:m:R:r:s:SV", longopts,
+	while ((ch = getopt_long(argc, argv, "b:C:c:d:F:hI:i:L:m:R:r:s:SV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -298,6 +346,9 @@ main(int argc, char *argv[])
 			if (errstr != NULL)
 				errx(DMD_EXIT_USAGE, "batch size is %s: %s",
 				    optarg, errstr);
+			break;
+		case 'C':
+			in.cpfile = optarg;
 			break;
 		case 'c':
 			cache_url = optarg;
@@ -359,6 +410,10 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (in.listen != NULL && argc > 0)
 		errx(DMD_EXIT_USAGE, "--listen reads clients, not files");
+	if (in.cpfile != NULL) {
+		in.cppos = xcalloc(DMD_CHECKPOINT_PARTS, sizeof(*in.cppos));
+		in.cpmask = xcalloc(DMD_CHECKPOINT_PARTS, 1);
+	}
 
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)
 		errx(DMD_EXIT_USAGE, "cache \"%s\": %s", cache_url, errbuf);
@@ -409,6 +464,9 @@ main(int argc, char *argv[])
 		in.fatal = ingest_fd(&in, fd, argv[i]) != 0;
 		close(fd);
 	}
+	/* the last marks: everything read is stored by now, or spilled */
+	if (in.cpfile != NULL && !in.fatal && checkpoint(&in) != 0)
+		in.fatal = 1;
 	if (dmd_writer_finish(&in.writer) != 0) {
 		warnx("%s", in.writer.errstr);
 		in.ioerr = 1;
@@ -423,6 +481,8 @@ main(int argc, char *argv[])
 	if (in.stats)
 		report(&in);
 	dmd_listen_close(in.listen);
+	free(in.cppos);
+	free(in.cpmask);
 	dmd_parser_release(&in.parser);
 	dmd_cache_close(cache);
 

@@ -8,7 +8,9 @@
  *   dmd-stream get   points out, as NDJSON, from the oldest record, the
  *                    latest, a time or a checkpoint, optionally
  *                    following the log; the checkpoint is written only
- *                    after the output is flushed (at least once)
+ *                    after the output is flushed, or, with --marks, by
+ *                    dmd-ingest --checkpoint once the points are stored
+ *                    (at least once either way)
  *   dmd-stream info  per partition: records and bytes kept, and how far
  *                    a checkpoint lags, as points
  */
@@ -24,6 +26,7 @@
 
 #include "config.h"
 
+#include "checkpoint.h"
 #include "clock.h"
 #include "fsutil.h"
 #include "numarg.h"
@@ -46,7 +49,7 @@ static volatile int stop_signal;
 static const char synopsis[] =
     "usage: dmd-stream put [-hS] [-d ms] [-F format] [-l url] [-n partitions]\n"
     "                      [-R file] [-r retention] [file ...]\n"
-    "       dmd-stream get [-fhS] [-c file] [-l url] [-p partition]\n"
+    "       dmd-stream get [-fhmS] [-c file] [-l url] [-p partition]\n"
     "                      [-s oldest|latest|checkpoint|time]\n"
     "       dmd-stream info [-h] [-c file] [-l url]\n";
 
@@ -58,6 +61,7 @@ static const struct option longopts[] = {
 	{ "from",	required_argument,	NULL, 's' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "log",	required_argument,	NULL, 'l' },
+	{ "marks",	no_argument,		NULL, 'm' },
 	{ "partition",	required_argument,	NULL, 'p' },
 	{ "partitions",	required_argument,	NULL, 'n' },
 	{ "rejects",	required_argument,	NULL, 'R' },
@@ -289,73 +293,12 @@ cmd_put(struct dmd_stream *log, int argc, char **argv, enum dmd_format fmt,
 	return status;
 }
 
-/* --- checkpoints --------------------------------------------------- */
-
-/* Read "PARTITION POSITION" lines of path into pos[] (absent: left
- * as they are).  0, 1 if there is no such file, -1 with a warning. */
-static int
-checkpoint_read(const char *path, char (*pos)[DMD_STREAM_POS_MAX], int n)
-{
-	char line[DMD_STREAM_POS_MAX + 32], p[DMD_STREAM_POS_MAX];
-	FILE *fp;
-	int k, lineno = 0, rv = 0;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
-			return 1;
-		warn("%s", path);
-		return -1;
-	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		lineno++;
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (sscanf(line, "%d %127s", &k, p) != 2 || k < 0 || k >= n) {
-			warnx("%s:%d: want PARTITION POSITION", path, lineno);
-			rv = -1;
-			break;
-		}
-		snprintf(pos[k], DMD_STREAM_POS_MAX, "%s", p);
-	}
-	fclose(fp);
-	return rv;
-}
-
-/* Replace path with the positions of the partitions read (mask). */
-static int
-checkpoint_write(const char *path, char (*pos)[DMD_STREAM_POS_MAX],
-    const unsigned char *mask, int n)
-{
-	struct dmd_replace r;
-	const char *what;
-	char (*old)[DMD_STREAM_POS_MAX];
-	int k;
-
-	/* keep what other readers (other partitions) wrote */
-	old = xcalloc((size_t)n, sizeof(*old));
-	(void)checkpoint_read(path, old, n);
-	if (dmd_replace_open(&r, path) != 0) {
-		warn("%s", r.tmp);
-		free(old);
-		return -1;
-	}
-	fprintf(r.fp, "# dmd-stream checkpoint: PARTITION POSITION\n");
-	for (k = 0; k < n; k++)
-		if (mask[k] || old[k][0] != '\0')
-			fprintf(r.fp, "%d %s\n", k, mask[k] ? pos[k] : old[k]);
-	free(old);
-	if (dmd_replace_commit(&r, &what) != 0) {
-		warn("%s", what);
-		return -1;
-	}
-	return 0;
-}
-
 /* --- get ---------------------------------------------------------- */
 
 struct get {
 	char		(*pos)[DMD_STREAM_POS_MAX];
 	int		 part;
+	int		 marks;		/* "#mark P POS" after each record */
 	uint64_t	 records, bytes;
 	int		 outerr;
 };
@@ -370,6 +313,12 @@ on_record(void *arg, const struct dmd_record *r)
 		return 1;
 	}
 	snprintf(g->pos[g->part], DMD_STREAM_POS_MAX, "%s", r->next);
+	/* for dmd-ingest --checkpoint: it stores the points above, then
+	 * records the position (checkpoint.h) */
+	if (g->marks && printf("#mark %d %s\n", g->part, r->next) < 0) {
+		g->outerr = 1;
+		return 1;
+	}
 	g->records++;
 	g->bytes += r->len;
 	return 0;
@@ -377,7 +326,7 @@ on_record(void *arg, const struct dmd_record *r)
 
 static int
 cmd_get(struct dmd_stream *log, const char *from, const char *cpfile,
-    int follow, int only, int stats)
+    int follow, int only, int marks, int stats)
 {
 	struct dmd_stats st;
 	struct get g;
@@ -389,6 +338,7 @@ cmd_get(struct dmd_stream *log, const char *from, const char *cpfile,
 	int n = log->partitions, k, rc, status = DMD_EXIT_OK;
 
 	memset(&g, 0, sizeof(g));
+	g.marks = marks;
 	g.pos = xcalloc((size_t)n, sizeof(*g.pos));
 	mask = xcalloc((size_t)n, 1);
 	for (k = 0; k < n; k++)
@@ -417,7 +367,7 @@ cmd_get(struct dmd_stream *log, const char *from, const char *cpfile,
 			errx(DMD_EXIT_USAGE, "--from checkpoint needs "
 			    "--checkpoint FILE");
 		/* partitions without a checkpoint start at the oldest */
-		if (checkpoint_read(cpfile, g.pos, n) < 0)
+		if (dmd_checkpoint_read(cpfile, g.pos, n) < 0)
 			exit(DMD_EXIT_USAGE);
 	}
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -443,8 +393,9 @@ cmd_get(struct dmd_stream *log, const char *from, const char *cpfile,
 			status = DMD_EXIT_IO;
 			break;
 		}
-		if (cpfile != NULL && g.records > before &&
-		    checkpoint_write(cpfile, g.pos, mask, n) != 0) {
+		/* with marks, the checkpoint is the consumer's to write */
+		if (cpfile != NULL && !marks && g.records > before &&
+		    dmd_checkpoint_write(cpfile, g.pos, mask, n) != 0) {
 			status = DMD_EXIT_IO;
 			break;
 		}
@@ -500,7 +451,7 @@ cmd_info(struct dmd_stream *log, const char *cpfile)
 	int n = log->partitions, k;
 
 	pos = xcalloc((size_t)n, sizeof(*pos));
-	if (cpfile != NULL && checkpoint_read(cpfile, pos, n) < 0)
+	if (cpfile != NULL && dmd_checkpoint_read(cpfile, pos, n) < 0)
 		return DMD_EXIT_USAGE;
 	for (k = 0; k < n; k++) {
 		struct dmd_stats st;
@@ -544,7 +495,7 @@ main(int argc, char *argv[])
 	const char *errstr;
 	char errbuf[DMD_ERRSTR_MAX];
 	int64_t max_delay = 200, retention = 0, partitions = 0;
-	int ch, stats = 0, follow = 0, only = -1, status;
+	int ch, stats = 0, follow = 0, only = -1, marks = 0, status;
 
 	dmd_prog_init();
 	url = dmd_env("DMD_LOG", DMD_STREAM_DEFAULT);
@@ -568,7 +519,7 @@ main(int argc, char *argv[])
 	}
 	argc--;
 	argv++;
-	while ((ch = getopt_long(argc, argv, "c:d:F:fhl:n:p:R:r:Ss:V",
+	while ((ch = getopt_long(argc, argv, "c:d:F:fhl:mn:p:R:r:Ss:V",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -592,6 +543,9 @@ main(int argc, char *argv[])
 			exit(DMD_EXIT_OK);
 		case 'l':
 			url = optarg;
+			break;
+		case 'm':
+			marks = 1;
 			break;
 		case 'n':
 			partitions = dmd_strtonum(optarg, 1, 1024, &errstr);
@@ -646,7 +600,8 @@ main(int argc, char *argv[])
 		status = cmd_put(log, argc, argv, fmt, rejects, max_delay,
 		    retention, stats);
 	else if (strcmp(cmd, "get") == 0)
-		status = cmd_get(log, from, cpfile, follow, only, stats);
+		status = cmd_get(log, from, cpfile, follow, only, marks,
+		    stats);
 	else
 		status = cmd_info(log, cpfile);
 	dmd_stream_close(log);
