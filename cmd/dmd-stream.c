@@ -41,7 +41,7 @@
 #include "xmalloc.h"
 
 #define RECORD_TARGET	(256 * 1024)	/* a record is sent at this size */
-#define PENDING_MAX	(8 * 1024 * 1024)	/* bytes before an append */
+#define PENDING_MAX	(32 * 1024 * 1024)	/* bytes before an append */
 #define FOLLOW_MAX_MS	1000	/* --follow polls back off to this */
 
 static volatile int stop_signal;
@@ -159,25 +159,53 @@ append_all(struct put *u)
 	return rv;
 }
 
+/* Append the decimal digits of v to p; returns the end. */
+static char *
+put_int(char *p, long long v)
+{
+	char tmp[24];
+	unsigned long long u = v < 0 ? -(unsigned long long)v :
+	    (unsigned long long)v;
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*p++ = '-';
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
 static int
 put_point(struct put *u, const struct dmd_point *pt)
 {
-	char v[DMD_VALUE_STRMAX];
 	struct part *pa;
 	size_t need;
-	int p = dmd_stream_partition(u->log, pt->name, pt->namelen), n;
+	char *o;
+	int p = dmd_stream_partition(u->log, pt->name, pt->namelen);
 
 	pa = &u->parts[p];
-	dmd_value_format(pt->value, v);
-	need = pt->namelen + strlen(v) + 64;
+	need = pt->namelen + DMD_VALUE_STRMAX + 64;
 	if (pa->len + need > RECORD_TARGET)
 		seal(u, p);
 	pa->buf = xgrow(pa->buf, &pa->cap, pa->len + need, 1);
-	n = snprintf(pa->buf + pa->len, need, "{\"name\":\"%.*s\",\"time\":"
-	    "%lld,\"value\":%s}\n", (int)pt->namelen, pt->name,
-	    (long long)pt->time, v);
-	pa->len += (size_t)n;
-	u->pending += (size_t)n;
+	/* {"name":"N","time":T,"value":V}, as dmd-query prints a point */
+	o = pa->buf + pa->len;
+	memcpy(o, "{\"name\":\"", 9);
+	o += 9;
+	memcpy(o, pt->name, pt->namelen);
+	o += pt->namelen;
+	memcpy(o, "\",\"time\":", 9);
+	o = put_int(o + 9, (long long)pt->time);
+	memcpy(o, ",\"value\":", 9);
+	o += 9;
+	o += dmd_value_format(pt->value, o);
+	*o++ = '}';
+	*o++ = '\n';
+	u->pending += (size_t)(o - (pa->buf + pa->len));
+	pa->len = (size_t)(o - pa->buf);
 	u->points++;
 	if (u->first_ms < 0)
 		u->first_ms = dmd_mono_ms();
@@ -282,6 +310,13 @@ cmd_put(struct dmd_stream *log, int argc, char **argv, enum dmd_format fmt,
 	}
 	free(u.parts);
 	dmd_parser_release(&u.parser);
+	if (stop_signal && !u.failed) {
+		/* what was read is durable: now die of the signal, so the
+		 * caller knows the rest of the input was not put */
+		fflush(stdout);
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+	}
 	if (u.failed)
 		status = DMD_EXIT_BACKEND;
 	else if (u.ioerr)
@@ -370,6 +405,11 @@ cmd_get(struct dmd_stream *log, const char *from, const char *cpfile,
 		if (dmd_checkpoint_read(cpfile, g.pos, n) < 0)
 			exit(DMD_EXIT_USAGE);
 	}
+	/* where this reader starts is where a rerun starts too, even if
+	 * it reads nothing (--from latest, a time) */
+	if (cpfile != NULL && !marks && strcmp(from, "checkpoint") != 0 &&
+	    dmd_checkpoint_write(cpfile, g.pos, mask, n) != 0)
+		exit(DMD_EXIT_IO);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	for (;;) {
 		before = g.records;
@@ -495,7 +535,7 @@ main(int argc, char *argv[])
 	const char *errstr;
 	char errbuf[DMD_ERRSTR_MAX];
 	int64_t max_delay = 200, retention = 0, partitions = 0;
-	int ch, stats = 0, follow = 0, only = -1, marks = 0, status;
+	int ch, stats = 0, follow = 0, only = -1, marks = 0, status, why;
 
 	dmd_prog_init();
 	url = dmd_env("DMD_LOG", DMD_STREAM_DEFAULT);
@@ -583,9 +623,21 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (strcmp(cmd, "put") != 0 && argc > 0)
 		usage();
-	if ((log = dmd_stream_open(url, (int)partitions, errbuf,
-	    sizeof(errbuf))) == NULL)
-		errx(DMD_EXIT_USAGE, "log \"%s\": %s", url, errbuf);
+	/* an option of another command is a mistake, not a no-op */
+	if ((strcmp(cmd, "put") == 0 && (cpfile || follow || from ||
+	    only >= 0 || marks)) || (strcmp(cmd, "get") == 0 &&
+	    (partitions || rejects || retention || fmt != DMD_FORMAT_AUTO ||
+	    max_delay != 200)) || (strcmp(cmd, "info") == 0 && (partitions ||
+	    rejects || retention || fmt != DMD_FORMAT_AUTO ||
+	    max_delay != 200 || follow || from || only >= 0 || marks || stats)))
+		errx(DMD_EXIT_USAGE, "an option that %s does not take (see "
+		    "--help)", cmd);
+	/* only put makes a log: a reader of a mistyped one must not wait
+	 * forever on a new empty one */
+	if ((log = dmd_stream_open(url, strcmp(cmd, "put") == 0 ?
+	    (int)partitions : -1, errbuf, sizeof(errbuf), &why)) == NULL)
+		errx(why == DMD_ERR_CONFIG ? DMD_EXIT_USAGE : DMD_EXIT_BACKEND,
+		    "log \"%s\": %s", url, errbuf);
 	if (only >= log->partitions)
 		errx(DMD_EXIT_USAGE, "partition %d: the log has %d", only,
 		    log->partitions);

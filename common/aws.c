@@ -102,6 +102,10 @@ dmd_aws_request(struct dmd_aws *a, const char *method, const char *url,
 		if ((rc == 0 && !retryable(&a->http)) ||
 		    try == (a->tries > 0 ? a->tries : DMD_AWS_TRIES))
 			return rc;
+		/* a caller's own short timeout ran out: its call */
+		if (rc != 0 && a->timeout_ms > 0 && strstr(err,
+		    "timed out") != NULL)
+			return rc;
 		/* full jitter: a herd of clients spreads out */
 		dmd_sleep_ms(random() % cap + 1, NULL);
 		if ((cap *= 2) > BACKOFF_MAX_MS)

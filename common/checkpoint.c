@@ -1,11 +1,15 @@
 /*
  * checkpoint.c - a log reader's positions in a file (see checkpoint.h).
  */
+#include <sys/file.h>
+
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "fsutil.h"
@@ -45,27 +49,43 @@ dmd_checkpoint_write(const char *path, char (*pos)[DMD_STREAM_POS_MAX],
 {
 	struct dmd_replace r;
 	const char *what;
-	char (*old)[DMD_STREAM_POS_MAX];
-	int k;
+	char (*old)[DMD_STREAM_POS_MAX], lock[4096];
+	int k, lfd, rv = 0;
 
+	/* readers of other partitions may share the file: one at a time
+	 * reads, merges and replaces it */
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	if ((lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		warn("%s", lock);
+		return -1;
+	}
+	while (flock(lfd, LOCK_EX) != 0)
+		if (errno != EINTR) {
+			warn("%s", lock);
+			close(lfd);
+			return -1;
+		}
 	/* keep what other readers (other partitions) wrote */
 	old = xcalloc((size_t)n, sizeof(*old));
 	(void)dmd_checkpoint_read(path, old, n);
 	if (dmd_replace_open(&r, path) != 0) {
 		warn("%s", r.tmp);
 		free(old);
+		close(lfd);
 		return -1;
 	}
 	fprintf(r.fp, "# dmd-stream checkpoint: PARTITION POSITION\n");
+	/* an empty position is the oldest: the same as no line */
 	for (k = 0; k < n; k++)
-		if (mask[k] || old[k][0] != '\0')
+		if ((mask[k] ? pos[k] : old[k])[0] != '\0')
 			fprintf(r.fp, "%d %s\n", k, mask[k] ? pos[k] : old[k]);
 	free(old);
 	if (dmd_replace_commit(&r, &what) != 0) {
 		warn("%s", what);
-		return -1;
+		rv = -1;
 	}
-	return 0;
+	close(lfd);	/* and the lock */
+	return rv;
 }
 
 int

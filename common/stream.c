@@ -12,16 +12,19 @@
 #include "url.h"
 
 struct dmd_stream *
-dmd_stream_open(const char *url, int partitions, char *err, size_t errlen)
+dmd_stream_open(const char *url, int partitions, char *err, size_t errlen,
+    int *why)
 {
 	struct dmd_url u;
 
+	*why = DMD_ERR_CONFIG;
 	if (dmd_url_parse(url, &u, err, errlen) != 0)
 		return NULL;
 	if (strcmp(u.scheme, "file") == 0)
 		return dmd_stream_file_open(&u, partitions, err, errlen);
 	if (strcmp(u.scheme, "kinesis") == 0)
-		return dmd_stream_kinesis_open(&u, partitions, err, errlen);
+		return dmd_stream_kinesis_open(&u, partitions, err, errlen,
+		    why);
 	snprintf(err, errlen, "unknown log scheme \"%s\" (want file:// or "
 	    "kinesis://)", u.scheme);
 	return NULL;

@@ -70,11 +70,14 @@ struct dmd_stream {
 	struct dmd_cache_stats stats;
 };
 
-/* Open the log at url (file://DIR); a new file log is made with
- * partitions partitions (0: DMD_STREAM_PARTITIONS), an existing one keeps
- * its own.  NULL with a message in err. */
+/* Open the log at url (file://DIR or kinesis://STREAM?...); a new log is
+ * made with partitions partitions (file: 0 means DMD_STREAM_PARTITIONS;
+ * Kinesis: only when partitions > 0), an existing one keeps its own;
+ * partitions < 0: the log must exist.
+ * NULL with a message in err and *why set: DMD_ERR_CONFIG for a bad URL
+ * or settings, DMD_ERR_IO when the log could not be reached. */
 struct dmd_stream *dmd_stream_open(const char *url, int partitions,
-    char *err, size_t errlen);
+    char *err, size_t errlen, int *why);
 
 /* The partition of a series: a hash of its name. */
 int dmd_stream_partition(const struct dmd_stream *s, const char *name,

@@ -177,7 +177,7 @@ file_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 	uint64_t end, *bases = NULL, base;
 	size_t nb = 0, i;
 	struct stat st;
-	int efd, sfd = -1, rv = -1;
+	int efd, sfd = -1, rv = -1, newseg;
 	int64_t now = dmd_wall_ms();
 	double t0 = dmd_mono_seconds();
 
@@ -201,6 +201,7 @@ file_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 	}
 	if (nb == 0 || end - base >= SEGMENT_MAX)
 		base = end;	/* a new segment */
+	newseg = nb == 0 || base != bases[nb - 1];
 	seg_path(fs, p, base, spath, sizeof(spath));
 	if ((sfd = open(spath, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
 	    fstat(sfd, &st) != 0) {
@@ -242,7 +243,7 @@ file_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 		seterr(fs, DMD_ERR_IO, "cannot sync", spath);
 		goto out;
 	}
-	if (st.st_size == 0) {
+	if (newseg) {
 		/* a new segment: its name must outlive a crash too */
 		fmt(dpath, sizeof(dpath), "%s/p%03d", fs->dir, p);
 		(void)dmd_sync_dir(dpath);
@@ -504,7 +505,15 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen)
 	int fd, n = 0, p;
 	ssize_t r;
 
-	if (mkdir(fs->dir, 0755) != 0 && errno != EEXIST) {
+	if (partitions < 0) {
+		/* a reader: the log must be there */
+		fmt(path, sizeof(path), "%s/stream", fs->dir);
+		if (access(path, F_OK) != 0) {
+			fmt(err, errlen, "no log at %s (dmd-stream put makes "
+			    "one)", fs->dir);
+			return -1;
+		}
+	} else if (mkdir(fs->dir, 0755) != 0 && errno != EEXIST) {
 		fmt(err, errlen, "cannot make %s: %s", fs->dir,
 		    strerror(errno));
 		return -1;
@@ -570,15 +579,15 @@ dmd_stream_file_open(const struct dmd_url *u, int partitions, char *err,
 		fmt(err, errlen, "file URL needs a directory: file:///DIR");
 		return NULL;
 	}
-	if (partitions < 0 || partitions > PARTITIONS_MAX) {
+	if (partitions > PARTITIONS_MAX) {
 		fmt(err, errlen, "partitions must be 1 to %d", PARTITIONS_MAX);
 		return NULL;
 	}
 	fs = xcalloc(1, sizeof(*fs));
 	fs->base.ops = &file_ops;
 	fmt(fs->dir, sizeof(fs->dir), "%s%s", u->host, u->path);
-	if (setup(fs, partitions ? partitions : DMD_STREAM_PARTITIONS, err,
-	    errlen) != 0) {
+	if (setup(fs, partitions == 0 ? DMD_STREAM_PARTITIONS : partitions,
+	    err, errlen) != 0) {
 		free(fs);
 		return NULL;
 	}

@@ -34,7 +34,7 @@
 #define SHARDS_MAX	1024
 #define GET_LIMIT	1000
 #define EMPTY_READS_MAX	3	/* reads with nothing before giving up */
-#define AT_TIMESTAMP_MS	5000
+#define AT_TIMESTAMP_MS	2000
 
 struct kin_stream {
 	struct dmd_stream base;
@@ -42,6 +42,7 @@ struct kin_stream {
 	char		 name[129];
 	char		 url[DMD_URL_MAX + 2];
 	char		**shards;	/* shard ids, in ListShards order */
+	char		**hashkeys;	/* their StartingHashKey */
 	size_t		 nshards;
 	unsigned char	*bin;
 	size_t		 bincap;
@@ -150,14 +151,22 @@ list_shards(struct kin_stream *k)
 			const char *path[3] = { "SequenceNumberRange",
 			    "EndingSequenceNumber", NULL };
 
+			const char *hpath[3] = { "HashKeyRange",
+			    "StartingHashKey", NULL };
+			yajl_val hk = yajl_tree_get(s, hpath, yajl_t_any);
+
 			id = get(s, "ShardId");
 			end = yajl_tree_get(s, path, yajl_t_any);
-			if (!YAJL_IS_STRING(id) || end != NULL)
+			if (!YAJL_IS_STRING(id) || !YAJL_IS_STRING(hk) ||
+			    end != NULL)
 				continue;	/* closed by a reshard */
 			if (k->nshards == SHARDS_MAX)
 				break;
 			k->shards = xrealloc(k->shards, (k->nshards + 1) *
 			    sizeof(*k->shards));
+			k->hashkeys = xrealloc(k->hashkeys, (k->nshards + 1) *
+			    sizeof(*k->hashkeys));
+			k->hashkeys[k->nshards] = xstrdup(hk->u.string);
 			k->shards[k->nshards++] = xstrdup(id->u.string);
 		}
 		next = get(v, "NextToken");
@@ -185,6 +194,11 @@ kin_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 	int64_t wait = 100;
 	int tries, rv = 0;
 
+	if (p < 0 || (size_t)p >= k->nshards) {
+		free(done);
+		return fail(k, DMD_ERR_CONFIG, "PutRecords", "no such "
+		    "partition");
+	}
 	snprintf(key, sizeof(key), "dmd.p%03d", p);
 	for (tries = 0; left > 0 && rv == 0; tries++) {
 		if (tries == PUT_TRIES) {
@@ -226,6 +240,9 @@ kin_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 				    k->b64, b64len);
 				str(g, "PartitionKey");
 				str(g, key);
+				/* partition p is shard p: its first hash key */
+				str(g, "ExplicitHashKey");
+				str(g, k->hashkeys[p]);
 				yajl_gen_map_close(g);
 				bytes += len[i] + strlen(key);
 				which[m++] = i;
@@ -242,21 +259,24 @@ kin_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 				rv = -1;
 				break;
 			}
-			/* a record with a SequenceNumber is stored; one
-			 * with an ErrorCode is sent again */
+			/* records stored up to the first that failed; from
+			 * it on all are sent again, in order (a later write
+			 * of a point must stay later) */
 			recs = get(v, "Records");
 			for (j = 0; j < m; j++) {
 				r = YAJL_IS_ARRAY(recs) && j <
 				    recs->u.array.len ? recs->u.array.values[j] :
 				    NULL;
-				if (r != NULL && YAJL_IS_STRING(get(r,
-				    "SequenceNumber"))) {
-					done[which[j]] = 1;
-					left--;
-				}
+				if (r == NULL || !YAJL_IS_STRING(get(r,
+				    "SequenceNumber")))
+					break;
+				done[which[j]] = 1;
+				left--;
 			}
 			yajl_tree_free(v);
 			free(which);
+			if (j < m)
+				break;	/* the rest of this round too */
 		}
 	}
 	free(done);
@@ -297,12 +317,11 @@ iterator(struct kin_stream *k, int p, const char *pos, char *it,
 	yajl_gen_map_close(g);
 	if (pos != NULL && pos[0] == '@') {
 		/* some stand-ins never answer AT_TIMESTAMP when no record
-		 * is that young: after a short wait, the end it is */
+		 * is that young: after a short wait, the end it is (the
+		 * position stays the time, for the next read) */
 		k->aws.timeout_ms = AT_TIMESTAMP_MS;
-		k->aws.tries = 1;
 		rc = call(k, "GetShardIterator", g, &v);
 		k->aws.timeout_ms = 0;
-		k->aws.tries = 0;
 		if (rc != 0 && k->base.err == DMD_ERR_IO &&
 		    strstr(k->base.errstr, "timed out") != NULL)
 			return iterator(k, p, "latest", it, itlen);
@@ -409,21 +428,28 @@ kin_oldest(struct dmd_stream *s, int p, char *pos)
 	return 0;
 }
 
+/* "The end" as a position that stays put: records appended from now
+ * on.  (LATEST itself would move on with every new iterator and skip
+ * what arrived between two reads.) */
 static int
 kin_latest(struct dmd_stream *s, int p, char *pos)
 {
 	(void)s;
 	(void)p;
-	snprintf(pos, DMD_STREAM_POS_MAX, "latest");
+	snprintf(pos, DMD_STREAM_POS_MAX, "@%lld", (long long)dmd_wall_ms());
 	return 0;
 }
 
 static int
 kin_at_time(struct dmd_stream *s, int p, int64_t ms, char *pos)
 {
+	int64_t now = dmd_wall_ms();
+
 	(void)s;
 	(void)p;
-	snprintf(pos, DMD_STREAM_POS_MAX, "@%lld", (long long)ms);
+	/* Kinesis refuses a time to come: from now, then */
+	snprintf(pos, DMD_STREAM_POS_MAX, "@%lld", (long long)(ms > now ?
+	    now : ms));
 	return 0;
 }
 
@@ -442,9 +468,12 @@ kin_close(struct dmd_stream *s)
 	struct kin_stream *k = (struct kin_stream *)s;
 	size_t i;
 
-	for (i = 0; i < k->nshards; i++)
+	for (i = 0; i < k->nshards; i++) {
 		free(k->shards[i]);
+		free(k->hashkeys[i]);
+	}
 	free(k->shards);
+	free(k->hashkeys);
 	free(k->bin);
 	free(k->b64);
 	dmd_aws_release(&k->aws);
@@ -499,7 +528,7 @@ create(struct kin_stream *k, int n)
 
 struct dmd_stream *
 dmd_stream_kinesis_open(const struct dmd_url *u, int partitions, char *err,
-    size_t errlen)
+    size_t errlen, int *why)
 {
 	static const char *const params[] = { "region", "endpoint", NULL };
 	struct kin_stream *k;
@@ -542,6 +571,9 @@ dmd_stream_kinesis_open(const struct dmd_url *u, int partitions, char *err,
 	if ((partitions > 0 && create(k, partitions) != 0) ||
 	    list_shards(k) != 0) {
 		snprintf(err, errlen, "%s", k->base.errstr);
+		/* unreachable is a backend failure; a stream that is not
+		 * there (and not asked for with -n) is the user's */
+		*why = k->base.err;
 		kin_close(&k->base);
 		return NULL;
 	}

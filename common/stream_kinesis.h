@@ -12,8 +12,8 @@
 #include "url.h"
 
 /* Open the stream; with partitions > 0, create it with that many shards
- * if it does not exist.  NULL with a message in err. */
+ * if it does not exist.  NULL with a message in err and *why set. */
 struct dmd_stream *dmd_stream_kinesis_open(const struct dmd_url *u,
-    int partitions, char *err, size_t errlen);
+    int partitions, char *err, size_t errlen, int *why);
 
 #endif
