@@ -115,6 +115,19 @@ man_synopsis() {
 	}
 }
 
+@test "dmd-stream --help prints the SYNOPSIS of its man page" {
+	command -v "${MANDOC:-mandoc}" >/dev/null || skip "mandoc not found"
+	run dmd-stream --help
+	assert_success
+	help=$(printf '%s\n' "$output" | tr -s ' \n' '  ' | sed 's/^usage: //; s/ $//')
+	man=$(man_synopsis "$DMD_SRCDIR/man/dmd-stream.1")
+	[ -n "$man" ]
+	[ "$help" = "$man" ] || {
+		printf 'help: %s\nman:  %s\n' "$help" "$man"
+		false
+	}
+}
+
 @test "dmd-ingest --version prints its name and version" {
 	run --separate-stderr dmd-ingest --version
 	assert_success
@@ -309,5 +322,6 @@ man_synopsis() {
 	assert_file_exist "$DMD_SRCDIR/man/dmd-flush.1"
 	assert_file_exist "$DMD_SRCDIR/man/dmd-archive.1"
 	assert_file_exist "$DMD_SRCDIR/man/dmd-e2e.1"
+	assert_file_exist "$DMD_SRCDIR/man/dmd-stream.1"
 	assert_file_exist "$DMD_SRCDIR/man/dmd.7"
 }

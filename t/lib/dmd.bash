@@ -838,3 +838,154 @@ dmd_dynamo_items() {
 if [ -n "${DMD_DYNAMO_TABLE:-}" ]; then
 	export DMD_TABLE="$DMD_DYNAMO_TABLE"
 fi
+
+# Kinesis stand-in (t/180 on the kinesis:// log): kinesalite from
+# t/servers (npm ci --prefix t/servers; ./bootstrap check does it), its
+# streams in a LevelDB directory, so a restart keeps them.  kinesalite
+# checks no signature; its command line binds every interface, so it is
+# started from node on 127.0.0.1.
+#
+#   dmd_kinesis_start      kinesalite on 127.0.0.1, a port the kernel picks;
+#                          sets KINESIS_DIR KINESIS_PID KINESIS_PORT
+#                          KINESIS_ENDPOINT, exports dummy AWS_ACCESS_KEY_ID
+#                          and AWS_SECRET_ACCESS_KEY (no AWS_SESSION_TOKEN)
+#                          and DMD_LOG=$(dmd_kinesis_url dmd); sets
+#                          KINESIS_SKIP (a reason) and returns 0 instead
+#                          when kinesalite is not installed in a tree
+#                          without .git (a tarball: make distcheck)
+#   dmd_kinesis_stop [SIG] stop it (TERM by default) by the PID it recorded
+#                          in $KINESIS_DIR/kinesalite.pid, wait until gone;
+#                          its streams stay
+#   dmd_kinesis_restart    start it again on the same port and streams (the
+#                          PID file follows, so a later test or
+#                          teardown_file stops the new one)
+#   dmd_kinesis_teardown   stop it if running, remove its directory
+#   dmd_kinesis_url STREAM [ENDPOINT]
+#                          the kinesis:// URL of STREAM on it, or on
+#                          ENDPOINT (a proxy in front of it)
+#   dmd_kinesis_call OP JSON
+#                          one Kinesis API call (DescribeStreamSummary,
+#                          ListShards, ...) signed as the log's requests
+#                          are (curl --aws-sigv4); the answer on stdout
+
+# Port 0 to the kernel, the port it gave printed; streams made ACTIVE at
+# once (a put -n waits for ACTIVE all the same).
+_dmd_kinesalite_js='
+const [mod, port, path] = process.argv.slice(1);
+const server = require(mod)({ path: path, createStreamMs: 50,
+    deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
+server.listen(Number(port), "127.0.0.1", () => console.log(
+    "kinesalite listening on 127.0.0.1:" + server.address().port));
+for (const sig of ["SIGTERM", "SIGINT"])
+	process.on(sig, () => process.exit(0));
+'
+
+# The PID of the kinesalite of $KINESIS_DIR, if it still runs.
+_dmd_kinesis_pid() {
+	local pid
+	pid=$(cat "$KINESIS_DIR/kinesalite.pid" 2>/dev/null) || return 1
+	[ -n "$pid" ] && _dmd_alive "$pid" || return 1
+	# a recycled PID is not ours: ours has our directory in its arguments
+	tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null |
+		grep -qxF "$KINESIS_DIR/db" || return 1
+	echo "$pid"
+}
+
+_dmd_kinesis_launch() {
+	local port=$1 i
+	: >"$KINESIS_DIR/kinesalite.log"
+	node -e "$_dmd_kinesalite_js" \
+		"$DMD_SRCDIR/t/servers/node_modules/kinesalite" \
+		"$port" "$KINESIS_DIR/db" \
+		3>&- >"$KINESIS_DIR/kinesalite.log" 2>&1 &
+	KINESIS_PID=$!
+	echo "$KINESIS_PID" >"$KINESIS_DIR/kinesalite.pid"
+	KINESIS_PORT=
+	for i in $(seq 1 200); do
+		KINESIS_PORT=$(sed -n 's|^kinesalite listening on 127\.0\.0\.1:\([0-9]*\)$|\1|p' \
+			"$KINESIS_DIR/kinesalite.log")
+		if [ -n "$KINESIS_PORT" ] && curl -s -o /dev/null --max-time 1 \
+		    "http://127.0.0.1:$KINESIS_PORT/"; then
+			break
+		fi
+		KINESIS_PORT=
+		_dmd_alive "$KINESIS_PID" || break
+		sleep 0.05
+	done
+	if [ -z "$KINESIS_PORT" ]; then
+		echo "kinesalite did not start; log:" >&2
+		cat "$KINESIS_DIR/kinesalite.log" >&2
+		dmd_kinesis_stop KILL
+		return 1
+	fi
+	KINESIS_ENDPOINT="http://127.0.0.1:$KINESIS_PORT"
+	export KINESIS_PID KINESIS_PORT KINESIS_ENDPOINT
+}
+
+dmd_kinesis_start() {
+	KINESIS_SKIP=
+	if [ ! -f "$DMD_SRCDIR/t/servers/node_modules/kinesalite/index.js" ] ||
+	    ! command -v node >/dev/null 2>&1; then
+		if [ ! -e "$DMD_SRCDIR/.git" ]; then
+			KINESIS_SKIP="kinesalite is not installed (npm ci --prefix t/servers)"
+			export KINESIS_SKIP
+			return 0
+		fi
+		echo "kinesalite is not installed: run ./bootstrap check or" \
+			"npm ci --prefix $DMD_SRCDIR/t/servers" >&2
+		return 1
+	fi
+	KINESIS_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/kinesis.XXXXXX")
+	export KINESIS_SKIP KINESIS_DIR
+	_dmd_kinesis_launch 0 || return 1
+	export AWS_ACCESS_KEY_ID=DMDTESTKEY AWS_SECRET_ACCESS_KEY=dmd-test-secret
+	unset AWS_SESSION_TOKEN
+	DMD_KINESIS_LOG=$(dmd_kinesis_url dmd)
+	export DMD_KINESIS_LOG DMD_LOG="$DMD_KINESIS_LOG"
+}
+
+dmd_kinesis_stop() {
+	local sig=${1:-TERM} pid i
+	[ -n "${KINESIS_DIR:-}" ] || return 0
+	if pid=$(_dmd_kinesis_pid); then
+		kill "-$sig" "$pid" 2>/dev/null || true
+		for i in $(seq 1 100); do
+			_dmd_alive "$pid" || break
+			sleep 0.05
+		done
+		if _dmd_alive "$pid"; then
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+		wait "$pid" 2>/dev/null || true
+	fi
+	KINESIS_PID=
+	return 0
+}
+
+dmd_kinesis_restart() {
+	_dmd_kinesis_launch "$KINESIS_PORT"
+}
+
+dmd_kinesis_teardown() {
+	dmd_kinesis_stop TERM
+	[ -n "${KINESIS_DIR:-}" ] && rm -rf "$KINESIS_DIR"
+	return 0
+}
+
+dmd_kinesis_url() {
+	echo "kinesis://$1?endpoint=${2:-$KINESIS_ENDPOINT}&region=us-east-1"
+}
+
+dmd_kinesis_call() {
+	curl -sS --max-time 10 --aws-sigv4 aws:amz:us-east-1:kinesis \
+		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+		-H 'Content-Type: application/x-amz-json-1.1' \
+		-H "X-Amz-Target: Kinesis_20131202.$1" --data-binary "$2" \
+		"$KINESIS_ENDPOINT/"
+}
+
+# The tests of a kinesis:// log run each test with the kinesalite of
+# setup_file (this file runs again in every test).
+if [ -n "${DMD_KINESIS_LOG:-}" ]; then
+	export DMD_LOG="$DMD_KINESIS_LOG"
+fi
