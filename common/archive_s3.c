@@ -381,7 +381,7 @@ dmd_archive_s3_open(const struct dmd_url *u, char *err, size_t errlen)
 	const char *host;
 	struct timespec ts;
 	size_t plen;
-	int virt;
+	int virt, given;
 
 	static const char *const params[] = { "region", "endpoint", "style",
 	    NULL };
@@ -406,12 +406,6 @@ dmd_archive_s3_open(const struct dmd_url *u, char *err, size_t errlen)
 		snprintf(err, errlen, "prefix too long");
 		return NULL;
 	}
-	if (dmd_url_param(u, "region", region, sizeof(region)) != 0) {
-		const char *r = getenv("AWS_REGION");
-
-		snprintf(region, sizeof(region), "%s", r && *r ? r :
-		    "us-east-1");
-	}
 	if (dmd_url_param(u, "style", style, sizeof(style)) != 0)
 		style[0] = '\0';
 	if (style[0] != '\0' && strcmp(style, "path") != 0 &&
@@ -420,18 +414,12 @@ dmd_archive_s3_open(const struct dmd_url *u, char *err, size_t errlen)
 		    "virtual)", style);
 		return NULL;
 	}
-	if (dmd_url_param(u, "endpoint", endpoint, sizeof(endpoint)) != 0) {
-		snprintf(endpoint, sizeof(endpoint),
-		    "https://s3.%s.amazonaws.com", region);
-		virt = strcmp(style, "path") != 0;
-	} else
-		virt = strcmp(style, "virtual") == 0;
-	if (strncmp(endpoint, "http://", 7) != 0 &&
-	    strncmp(endpoint, "https://", 8) != 0) {
-		snprintf(err, errlen, "endpoint \"%s\": want http:// or "
-		    "https://", endpoint);
+	if (dmd_aws_where(u, "s3", region, endpoint, &given, err,
+	    errlen) != 0)
 		return NULL;
-	}
+	/* AWS's own endpoint: virtual hosts; a named one: paths */
+	virt = given ? strcmp(style, "virtual") == 0 :
+	    strcmp(style, "path") != 0;
 	while (endpoint[0] && endpoint[strlen(endpoint) - 1] == '/')
 		endpoint[strlen(endpoint) - 1] = '\0';
 

@@ -9,6 +9,7 @@
 
 #include "aws.h"
 #include "clock.h"
+#include "url.h"
 
 #define BACKOFF_FIRST_MS	50
 #define BACKOFF_MAX_MS		2000
@@ -142,4 +143,27 @@ dmd_aws_encode(char *out, size_t outlen, const char *s, int slash_ok)
 full:
 	out[o0] = '\0';	/* as it was: still a string */
 	return -1;
+}
+
+int
+dmd_aws_where(const struct dmd_url *u, const char *service, char *region,
+    char *endpoint, int *given, char *err, size_t errlen)
+{
+	const char *r;
+
+	if (dmd_url_param(u, "region", region, 64) != 0 || *region == '\0') {
+		r = getenv("AWS_REGION");
+		snprintf(region, 64, "%s", r && *r ? r : "us-east-1");
+	}
+	*given = dmd_url_param(u, "endpoint", endpoint, DMD_URL_MAX) == 0;
+	if (!*given)
+		snprintf(endpoint, DMD_URL_MAX, "https://%s.%s.amazonaws.com",
+		    service, region);
+	if (strncmp(endpoint, "http://", 7) != 0 &&
+	    strncmp(endpoint, "https://", 8) != 0) {
+		snprintf(err, errlen, "endpoint \"%.200s\": want http:// or "
+		    "https://", endpoint);
+		return -1;
+	}
+	return 0;
 }

@@ -50,6 +50,16 @@ int dmd_aws_request(struct dmd_aws *a, const char *method, const char *url,
     const char *const *headers, const void *body, size_t len,
     char *err, size_t errlen);
 
+struct dmd_url;
+
+/* The region and endpoint of an AWS URL: ?region= (else AWS_REGION,
+ * else us-east-1) into region (64 bytes), ?endpoint= (else
+ * https://SERVICE.REGION.amazonaws.com) into endpoint (DMD_URL_MAX
+ * bytes), which must be http:// or https://.  *given says whether the
+ * URL named the endpoint.  0, or -1 with a message in err. */
+int dmd_aws_where(const struct dmd_url *u, const char *service,
+    char *region, char *endpoint, int *given, char *err, size_t errlen);
+
 /* Append s to out (outlen bytes) encoded as RFC 3986 wants in a
  * canonical query string: unreserved characters as they are, the rest
  * as %XX; with slash_ok, '/' too (for paths).  -1 if it does not fit. */

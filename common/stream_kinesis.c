@@ -533,7 +533,7 @@ dmd_stream_kinesis_open(const struct dmd_url *u, int partitions, char *err,
 	static const char *const params[] = { "region", "endpoint", NULL };
 	struct kin_stream *k;
 	char region[64], endpoint[DMD_URL_MAX];
-	const char *r;
+	int given;
 
 	if (dmd_url_params_only(u, params, err, errlen) != 0)
 		return NULL;
@@ -545,20 +545,9 @@ dmd_stream_kinesis_open(const struct dmd_url *u, int partitions, char *err,
 		    "kinesis://STREAM?...)", u->host);
 		return NULL;
 	}
-	if (dmd_url_param(u, "region", region, sizeof(region)) != 0) {
-		r = getenv("AWS_REGION");
-		snprintf(region, sizeof(region), "%s", r && *r ? r :
-		    "us-east-1");
-	}
-	if (dmd_url_param(u, "endpoint", endpoint, sizeof(endpoint)) != 0)
-		snprintf(endpoint, sizeof(endpoint),
-		    "https://kinesis.%s.amazonaws.com", region);
-	if (strncmp(endpoint, "http://", 7) != 0 &&
-	    strncmp(endpoint, "https://", 8) != 0) {
-		snprintf(err, errlen, "endpoint \"%s\": want http:// or "
-		    "https://", endpoint);
+	if (dmd_aws_where(u, "kinesis", region, endpoint, &given, err,
+	    errlen) != 0)
 		return NULL;
-	}
 	k = xcalloc(1, sizeof(*k));
 	k->base.ops = &kin_ops;
 	if (dmd_aws_init(&k->aws, "kinesis", region, err, errlen) != 0) {

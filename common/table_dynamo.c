@@ -798,6 +798,7 @@ dmd_table_dynamo_open(const struct dmd_url *u, char *err, size_t errlen)
 	struct dyn_table *d;
 	char region[64], endpoint[DMD_URL_MAX], ttl[32];
 	const char *r;
+	int given;
 	int64_t secs = 0;
 
 	static const char *const params[] = { "region", "endpoint", "ttl",
@@ -818,20 +819,9 @@ dmd_table_dynamo_open(const struct dmd_url *u, char *err, size_t errlen)
 		    "dynamodb://TABLE?...)", u->host);
 		return NULL;
 	}
-	if (dmd_url_param(u, "region", region, sizeof(region)) != 0) {
-		r = getenv("AWS_REGION");
-		snprintf(region, sizeof(region), "%s", r && *r ? r :
-		    "us-east-1");
-	}
-	if (dmd_url_param(u, "endpoint", endpoint, sizeof(endpoint)) != 0)
-		snprintf(endpoint, sizeof(endpoint),
-		    "https://dynamodb.%s.amazonaws.com", region);
-	if (strncmp(endpoint, "http://", 7) != 0 &&
-	    strncmp(endpoint, "https://", 8) != 0) {
-		snprintf(err, errlen, "endpoint \"%s\": want http:// or "
-		    "https://", endpoint);
+	if (dmd_aws_where(u, "dynamodb", region, endpoint, &given, err,
+	    errlen) != 0)
 		return NULL;
-	}
 	if (dmd_url_param(u, "ttl", ttl, sizeof(ttl)) == 0 &&
 	    ((secs = dmd_duration_ms(ttl, 1000, 100LL * 366 * 86400000,
 	    &r) / 1000) <= 0 || r != NULL)) {
