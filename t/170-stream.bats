@@ -273,7 +273,11 @@ wait_until() {
 	dmd_points slow 3 0 2 >&"$wfd"
 	st=1
 	for ((i = 0; i < 100; i++)); do
-		stream get >"$T/out"
+		# the log exists once put has opened it (get makes none)
+		if ! dmd-stream get >"$T/out" 2>/dev/null; then
+			sleep 0.05
+			continue
+		fi
 		[ "$(wc -l <"$T/out")" -eq 6 ] && { st=0; break; }
 		sleep 0.05
 	done
