@@ -49,17 +49,6 @@ crc16(const char *p, size_t n)
 	return crc;
 }
 
-int
-dmd_rc_key_slot(const char *key, size_t len)
-{
-	const char *open = memchr(key, '{', len), *close;
-
-	if (open != NULL && (close = memchr(open + 1, '}',
-	    len - (size_t)(open + 1 - key))) != NULL && close > open + 1)
-		return crc16(open + 1, (size_t)(close - open - 1)) % SLOTS;
-	return crc16(key, len) % SLOTS;
-}
-
 /* The slot of every key of shard s: that of its tag "sNNNN". */
 static int
 shard_slot(uint32_t s)

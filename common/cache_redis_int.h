@@ -85,8 +85,6 @@ size_t	 dmd_rc_nnodes(const struct redis_cache *);
  * (cache_redis_conn.c). */
 int	 dmd_rc_replies(struct redis_cache *, size_t ncmd, redisReply **keep,
 	    double started);
-/* The cluster slot of a key (its {hash tag} if it has one). */
-int	 dmd_rc_key_slot(const char *key, size_t len);
 /* A cluster from "HOST:PORT,HOST:PORT...".  0, or -1 with err set. */
 int	 dmd_rc_open_nodes(struct redis_cache *, const char *seeds, char *err,
 	    size_t errlen);
