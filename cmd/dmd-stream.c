@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@
 #include "checkpoint.h"
 #include "clock.h"
 #include "fsutil.h"
+#include "logrec.h"
+#include "output.h"
 #include "numarg.h"
 #include "parse.h"
 #include "point.h"
@@ -38,22 +41,26 @@
 #include "stats.h"
 #include "stream.h"
 #include "timearg.h"
+#include "writer.h"
 #include "xmalloc.h"
 
-#define RECORD_TARGET	(256 * 1024)	/* a record is sent at this size */
-#define PENDING_MAX	(32 * 1024 * 1024)	/* bytes before an append */
 #define FOLLOW_MAX_MS	1000	/* --follow polls back off to this */
+
+/* put's options without a letter: -r and -s mean other things here */
+enum { OPT_RETRY_FOR = 256, OPT_SPILL };
 
 static volatile int stop_signal;
 
 static const char synopsis[] =
-    "usage: dmd-stream put [-hS] [-d ms] [-F format] [-l url] [-n partitions]\n"
-    "                      [-R file] [-r retention] [file ...]\n"
+    "usage: dmd-stream put [-hS] [-b n] [-d ms] [-F format] [-l url]\n"
+    "                      [-n partitions] [-R file] [-r retention]\n"
+    "                      [--retry-for duration] [--spill file] [file ...]\n"
     "       dmd-stream get [-fhmS] [-c file] [-l url] [-p partition]\n"
     "                      [-s oldest|latest|checkpoint|time]\n"
     "       dmd-stream info [-h] [-c file] [-l url]\n";
 
 static const struct option longopts[] = {
+	{ "batch",	required_argument,	NULL, 'b' },
 	{ "checkpoint",	required_argument,	NULL, 'c' },
 	{ "max-delay",	required_argument,	NULL, 'd' },
 	{ "follow",	no_argument,		NULL, 'f' },
@@ -66,6 +73,8 @@ static const struct option longopts[] = {
 	{ "partitions",	required_argument,	NULL, 'n' },
 	{ "rejects",	required_argument,	NULL, 'R' },
 	{ "retention",	required_argument,	NULL, 'r' },
+	{ "retry-for",	required_argument,	NULL, OPT_RETRY_FOR },
+	{ "spill",	required_argument,	NULL, OPT_SPILL },
 	{ "stats",	no_argument,		NULL, 'S' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
@@ -86,134 +95,31 @@ on_signal(int sig)
 
 /* --- put --------------------------------------------------------- */
 
-struct part {
-	char		*buf;		/* NDJSON of the record being filled */
-	size_t		 len, cap;
-	/* records ready to append */
-	unsigned char	**rec;
-	size_t		*reclen;
-	size_t		 nrec, caprec, caplen;
+struct put_opts {
+	enum dmd_format	 format;
+	const char	*rejects;	/* --rejects, or NULL */
+	const char	*spill;
+	int64_t		 batch;		/* points */
+	int64_t		 max_delay, retry_for, retention;	/* ms */
+	int		 stats;
 };
 
 struct put {
-	struct dmd_stream *log;
 	struct dmd_parser parser;
+	struct dmd_writer writer;
 	struct dmd_rejects rejects;
-	struct part	*parts;
-	size_t		 pending;	/* bytes in records not appended */
-	int64_t		 first_ms;	/* first point not appended, or -1 */
-	int64_t		 max_delay_ms;
-	uint64_t	 points, records, bytes;
-	int		 ioerr, failed;
+	int		 ioerr;
 };
 
-/* Close the record being filled in partition p. */
 static void
-seal(struct put *u, int p)
+on_notice(void *arg, const char *msg)
 {
-	struct part *pt = &u->parts[p];
-
-	if (pt->len == 0)
-		return;
-	pt->rec = xgrow(pt->rec, &pt->caprec, pt->nrec + 1, sizeof(*pt->rec));
-	pt->reclen = xgrow(pt->reclen, &pt->caplen, pt->nrec + 1,
-	    sizeof(*pt->reclen));
-	pt->rec[pt->nrec] = (unsigned char *)pt->buf;
-	pt->reclen[pt->nrec++] = pt->len;
-	pt->buf = NULL;
-	pt->len = pt->cap = 0;
+	(void)arg;
+	warnx("%s", msg);
 }
 
-/* Append every record ready, partition by partition (one fsync each).
- * 0, or -1 (the log failed: nothing after it is acknowledged). */
-static int
-append_all(struct put *u)
-{
-	struct part *pt;
-	size_t i;
-	int p, rv = 0;
-
-	for (p = 0; p < u->log->partitions; p++)
-		seal(u, p);
-	for (p = 0; p < u->log->partitions; p++) {
-		pt = &u->parts[p];
-		if (pt->nrec == 0)
-			continue;
-		if (rv == 0 && dmd_stream_append(u->log, p,
-		    (const unsigned char *const *)pt->rec, pt->reclen,
-		    pt->nrec) != 0) {
-			warnx("log: %s", u->log->errstr);
-			rv = -1;
-		}
-		for (i = 0; i < pt->nrec; i++) {
-			if (rv == 0) {
-				u->records++;
-				u->bytes += pt->reclen[i];
-			}
-			free(pt->rec[i]);
-		}
-		pt->nrec = 0;
-	}
-	u->pending = 0;
-	u->first_ms = -1;
-	return rv;
-}
-
-/* Append the decimal digits of v to p; returns the end. */
-static char *
-put_int(char *p, long long v)
-{
-	char tmp[24];
-	unsigned long long u = v < 0 ? -(unsigned long long)v :
-	    (unsigned long long)v;
-	int n = 0;
-
-	do
-		tmp[n++] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*p++ = '-';
-	while (n > 0)
-		*p++ = tmp[--n];
-	return p;
-}
-
-static int
-put_point(struct put *u, const struct dmd_point *pt)
-{
-	struct part *pa;
-	size_t need;
-	char *o;
-	int p = dmd_stream_partition(u->log, pt->name, pt->namelen);
-
-	pa = &u->parts[p];
-	need = pt->namelen + DMD_VALUE_STRMAX + 64;
-	if (pa->len + need > RECORD_TARGET)
-		seal(u, p);
-	pa->buf = xgrow(pa->buf, &pa->cap, pa->len + need, 1);
-	/* {"name":"N","time":T,"value":V}, as dmd-query prints a point */
-	o = pa->buf + pa->len;
-	memcpy(o, "{\"name\":\"", 9);
-	o += 9;
-	memcpy(o, pt->name, pt->namelen);
-	o += pt->namelen;
-	memcpy(o, "\",\"time\":", 9);
-	o = put_int(o + 9, (long long)pt->time);
-	memcpy(o, ",\"value\":", 9);
-	o += 9;
-	o += dmd_value_format(pt->value, o);
-	*o++ = '}';
-	*o++ = '\n';
-	u->pending += (size_t)(o - (pa->buf + pa->len));
-	pa->len = (size_t)(o - pa->buf);
-	u->points++;
-	if (u->first_ms < 0)
-		u->first_ms = dmd_mono_ms();
-	if (u->pending >= PENDING_MAX)
-		return append_all(u);
-	return 0;
-}
-
+/* Put one input.  Returns -1 when points can no longer be appended or
+ * spilled; a signal stops reading, and what was read is put. */
 static int
 put_fd(struct put *u, int fd, const char *fname)
 {
@@ -224,12 +130,10 @@ put_fd(struct put *u, int fd, const char *fname)
 
 	dmd_reader_init(&r, fd);
 	while (!stop_signal && rv == 0) {
-		rc = dmd_reader_next(&r, u->first_ms < 0 ? -1 : u->first_ms +
-		    u->max_delay_ms, &line, &len);
+		rc = dmd_reader_next(&r, dmd_writer_deadline(&u->writer),
+		    &line, &len);
 		if (rc == DMD_READ_TIMEOUT) {
-			if (u->first_ms >= 0 && dmd_mono_ms() >= u->first_ms +
-			    u->max_delay_ms)
-				rv = append_all(u);
+			rv = dmd_writer_flush(&u->writer);
 			continue;
 		}
 		if (rc == DMD_READ_EOF)
@@ -243,35 +147,44 @@ put_fd(struct put *u, int fd, const char *fname)
 			dmd_rejects_line(&u->rejects, &u->parser, fname,
 			    r.lineno, line, len);
 		for (i = 0; i < u->parser.npoints && rv == 0; i++)
-			rv = put_point(u, &u->parser.points[i]);
+			rv = dmd_writer_add(&u->writer, &u->parser.points[i]);
 	}
 	dmd_reader_release(&r);
 	return rv;
 }
 
 static int
-cmd_put(struct dmd_stream *log, int argc, char **argv, enum dmd_format fmt,
-    const char *rejects, int64_t max_delay, int64_t retention, int stats)
+cmd_put(struct dmd_stream *log, int argc, char **argv,
+    const struct put_opts *o)
 {
+	struct dmd_stream_sink sink;
+	struct dmd_writer_counts wc;
 	struct dmd_stats st;
 	struct put u;
 	uint64_t removed = 0;
 	double t0 = dmd_mono_seconds();
-	int i, fd, status;
+	int i, fd, status, failed = 0;
 
 	memset(&u, 0, sizeof(u));
-	u.log = log;
-	u.first_ms = -1;
-	u.max_delay_ms = max_delay;
-	u.parts = xcalloc((size_t)log->partitions, sizeof(*u.parts));
-	dmd_parser_init(&u.parser, fmt);
-	if (dmd_rejects_open(&u.rejects, rejects) != 0)
-		err(DMD_EXIT_USAGE, "%s", rejects);
+	dmd_parser_init(&u.parser, o->format);
+	if (dmd_rejects_open(&u.rejects, o->rejects) != 0)
+		err(DMD_EXIT_USAGE, "%s", o->rejects);
+	dmd_stream_sink_init(&sink, log);
+	dmd_writer_init(&u.writer, &sink.cache);
+	u.writer.tier = "log";
+	u.writer.batch_max = (size_t)o->batch;
+	u.writer.max_delay_ms = o->max_delay;
+	u.writer.retry_for_ms = o->retry_for;
+	u.writer.notice = on_notice;
+	u.writer.stop = &stop_signal;
+	snprintf(u.writer.spill_path, sizeof(u.writer.spill_path), "%s",
+	    o->spill);
+
 	if (argc == 0)
-		u.failed = put_fd(&u, STDIN_FILENO, "stdin") != 0;
-	for (i = 0; i < argc && !u.failed && !stop_signal; i++) {
+		failed = put_fd(&u, STDIN_FILENO, "stdin") != 0;
+	for (i = 0; i < argc && !failed && !stop_signal; i++) {
 		if (strcmp(argv[i], "-") == 0) {
-			u.failed = put_fd(&u, STDIN_FILENO, "stdin") != 0;
+			failed = put_fd(&u, STDIN_FILENO, "stdin") != 0;
 			continue;
 		}
 		if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0) {
@@ -279,52 +192,58 @@ cmd_put(struct dmd_stream *log, int argc, char **argv, enum dmd_format fmt,
 			u.ioerr = 1;
 			continue;
 		}
-		u.failed = put_fd(&u, fd, argv[i]) != 0;
+		failed = put_fd(&u, fd, argv[i]) != 0;
 		close(fd);
 	}
-	/* what was read is appended, a signal or not */
-	if (!u.failed && append_all(&u) != 0)
-		u.failed = 1;
-	if (!u.failed && retention > 0 && dmd_stream_trim(log,
-	    dmd_wall_ms() - retention, &removed) != 0) {
+	/* what was read is appended (or spilled), a signal or not */
+	if (dmd_writer_finish(&u.writer) != 0) {
+		warnx("%s", u.writer.errstr);
+		u.ioerr = 1;
+	}
+	if (u.writer.spilled > 0)
+		warnx("%llu points spilled to %s; put them later with "
+		    "dmd-stream put %s", (unsigned long long)u.writer.spilled,
+		    u.writer.spill_path, u.writer.spill_path);
+	else if (!u.ioerr && o->retention > 0 && dmd_stream_trim(log,
+	    dmd_wall_ms() - o->retention, &removed) != 0) {
 		warnx("log: %s", log->errstr);
-		u.failed = 1;
+		u.ioerr = 1;
 	}
 	if (dmd_rejects_close(&u.rejects) != 0)
 		u.ioerr = 1;
-	if (stats) {
+	if (o->stats) {
+		dmd_writer_take(&u.writer, &wc);
+		dmd_cache_stats_move(&wc.cache, &log->stats);
 		dmd_stats_init(&st, "stream");
-		dmd_stats_set(&st, "put_points", (double)u.points);
+		dmd_stats_set(&st, "put_points", (double)wc.accepted);
 		dmd_stats_set(&st, "put_rejected", (double)u.rejects.n);
-		dmd_stats_set(&st, "put_records", (double)u.records);
-		dmd_stats_set(&st, "put_bytes", (double)u.bytes);
+		dmd_stats_set(&st, "put_records", (double)sink.records);
+		dmd_stats_set(&st, "put_bytes", (double)sink.bytes);
+		dmd_stats_set(&st, "spilled", (double)wc.spilled);
+		dmd_stats_set(&st, "retries", (double)wc.retries);
 		dmd_stats_set(&st, "segments_removed", (double)removed);
-		dmd_stats_backend(&st, "log", &log->stats);
+		dmd_stats_backend(&st, "log", &wc.cache);
 		dmd_stats_set(&st, "seconds", dmd_mono_seconds() - t0);
 		dmd_stats_write(&st, stdout, dmd_wall_seconds());
 	}
-	for (i = 0; i < log->partitions; i++) {
-		free(u.parts[i].buf);
-		free(u.parts[i].rec);
-		free(u.parts[i].reclen);
-	}
-	free(u.parts);
+	dmd_stream_sink_release(&sink);
 	dmd_parser_release(&u.parser);
-	if (stop_signal && !u.failed) {
-		/* what was read is durable: now die of the signal, so the
-		 * caller knows the rest of the input was not put */
-		fflush(stdout);
-		signal(stop_signal, SIG_DFL);
-		raise(stop_signal);
-	}
-	if (u.failed)
-		status = DMD_EXIT_BACKEND;
-	else if (u.ioerr)
+	if (u.ioerr)
 		status = DMD_EXIT_IO;
+	else if (u.writer.spilled > 0)
+		status = DMD_EXIT_SPILLED;
 	else if (u.rejects.n > 0)
 		status = DMD_EXIT_REJECTS;
 	else
 		status = DMD_EXIT_OK;
+	if (stop_signal) {
+		/* what was read is durable (or spilled): now die of the
+		 * signal, so the caller knows the rest of the input was
+		 * not put */
+		fflush(stdout);
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+	}
 	return status;
 }
 
@@ -334,19 +253,40 @@ struct get {
 	char		(*pos)[DMD_STREAM_POS_MAX];
 	int		 part;
 	int		 marks;		/* "#mark P POS" after each record */
-	uint64_t	 records, bytes;
+	struct dmd_output out;
+	uint64_t	 records, bytes, points, bad;
 	int		 outerr;
 };
+
+static int
+on_entry(void *arg, const char *name, size_t namelen,
+    const struct dmd_sample *s, size_t n)
+{
+	struct get *g = arg;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (dmd_output_point(&g->out, name, namelen, s[i].time,
+		    s[i].value) != 0)
+			return g->outerr = 1;
+	g->points += n;
+	return 0;
+}
 
 static int
 on_record(void *arg, const struct dmd_record *r)
 {
 	struct get *g = arg;
+	char why[DMD_REASON_MAX];
+	int rc;
 
-	if (fwrite(r->data, 1, r->len, stdout) != r->len) {
-		g->outerr = 1;
+	if ((rc = dmd_logrec_decode(r->data, r->len, on_entry, g, why)) < 0) {
+		/* not ours, or damaged past its checksum: say so, go on */
+		warnx("log: partition %d, the record at %s: %s; skipped",
+		    g->part, g->pos[g->part], why);
+		g->bad++;
+	} else if (rc != 0)
 		return 1;
-	}
 	snprintf(g->pos[g->part], DMD_STREAM_POS_MAX, "%s", r->next);
 	/* for dmd-ingest --checkpoint: it stores the points above, then
 	 * records the position (checkpoint.h) */
@@ -374,6 +314,7 @@ cmd_get(struct dmd_stream *log, const char *from, const char *cpfile,
 
 	memset(&g, 0, sizeof(g));
 	g.marks = marks;
+	dmd_output_init(&g.out, stdout, DMD_OUT_NDJSON);
 	g.pos = xcalloc((size_t)n, sizeof(*g.pos));
 	mask = xcalloc((size_t)n, 1);
 	for (k = 0; k < n; k++)
@@ -451,7 +392,9 @@ cmd_get(struct dmd_stream *log, const char *from, const char *cpfile,
 	}
 	if (stats) {
 		dmd_stats_init(&st, "stream");
+		dmd_stats_set(&st, "get_points", (double)g.points);
 		dmd_stats_set(&st, "get_records", (double)g.records);
+		dmd_stats_set(&st, "get_bad_records", (double)g.bad);
 		dmd_stats_set(&st, "get_bytes", (double)g.bytes);
 		dmd_stats_backend(&st, "log", &log->stats);
 		dmd_stats_set(&st, "seconds", dmd_mono_seconds() - t0);
@@ -460,6 +403,10 @@ cmd_get(struct dmd_stream *log, const char *from, const char *cpfile,
 	}
 	free(g.pos);
 	free(mask);
+	/* every point of a readable record was written: a skipped one
+	 * still fails the run */
+	if (status == DMD_EXIT_OK && g.bad > 0)
+		status = DMD_EXIT_BACKEND;
 	return status;
 }
 
@@ -530,15 +477,23 @@ main(int argc, char *argv[])
 {
 	struct dmd_stream *log;
 	struct sigaction sa;
-	enum dmd_format fmt = DMD_FORMAT_AUTO;
-	const char *url, *cmd, *from = NULL, *cpfile = NULL, *rejects = NULL;
+	struct put_opts po;
+	const char *url, *cmd, *from = NULL, *cpfile = NULL;
 	const char *errstr;
-	char errbuf[DMD_ERRSTR_MAX];
-	int64_t max_delay = 200, retention = 0, partitions = 0;
-	int ch, stats = 0, follow = 0, only = -1, marks = 0, status, why;
+	char errbuf[DMD_ERRSTR_MAX], defspill[PATH_MAX];
+	int64_t partitions = 0;
+	int ch, follow = 0, only = -1, marks = 0, status, why, putopt = 0;
 
 	dmd_prog_init();
 	url = dmd_env("DMD_LOG", DMD_STREAM_DEFAULT);
+	memset(&po, 0, sizeof(po));
+	po.format = DMD_FORMAT_AUTO;
+	po.batch = 250000;
+	po.max_delay = 200;
+	po.retry_for = 30000;
+	snprintf(defspill, sizeof(defspill), "%s/dmd-stream.%ld.spill",
+	    dmd_env("TMPDIR", "/var/tmp"), (long)getpid());
+	po.spill = dmd_env("DMD_SPILL", defspill);
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
 		fputs(synopsis, stdout);
@@ -559,18 +514,27 @@ main(int argc, char *argv[])
 	}
 	argc--;
 	argv++;
-	while ((ch = getopt_long(argc, argv, "c:d:F:fhl:mn:p:R:r:Ss:V",
+	while ((ch = getopt_long(argc, argv, "b:c:d:F:fhl:mn:p:R:r:Ss:V",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'b':
+			po.batch = dmd_strtonum(optarg, 1, 10000000, &errstr);
+			if (errstr != NULL)
+				errx(DMD_EXIT_USAGE, "batch size is %s: %s",
+				    optarg, errstr);
+			putopt = 1;
+			break;
 		case 'c':
 			cpfile = optarg;
 			break;
 		case 'd':
-			max_delay = dmd_duration_arg("max delay", optarg, 1,
+			po.max_delay = dmd_duration_arg("max delay", optarg, 1,
 			    0, 3600000);
+			putopt = 1;
 			break;
 		case 'F':
-			if (dmd_format_parse(optarg, &fmt) != 0)
+			putopt = 1;
+			if (dmd_format_parse(optarg, &po.format) != 0)
 				errx(DMD_EXIT_USAGE, "unknown format \"%s\" "
 				    "(want auto, json, graphite or tsv)",
 				    optarg);
@@ -600,14 +564,25 @@ main(int argc, char *argv[])
 				    optarg, errstr);
 			break;
 		case 'R':
-			rejects = optarg;
+			po.rejects = optarg;
+			putopt = 1;
 			break;
 		case 'r':
-			retention = dmd_duration_arg("retention", optarg,
+			po.retention = dmd_duration_arg("retention", optarg,
 			    1000, 1000, 100LL * 366 * 86400000);
+			putopt = 1;
+			break;
+		case OPT_RETRY_FOR:
+			po.retry_for = dmd_duration_arg("retry time", optarg,
+			    1000, 0, 7 * 86400000LL);
+			putopt = 1;
+			break;
+		case OPT_SPILL:
+			po.spill = optarg;
+			putopt = 1;
 			break;
 		case 'S':
-			stats = 1;
+			po.stats = 1;
 			break;
 		case 's':
 			from = optarg;
@@ -626,10 +601,9 @@ main(int argc, char *argv[])
 	/* an option of another command is a mistake, not a no-op */
 	if ((strcmp(cmd, "put") == 0 && (cpfile || follow || from ||
 	    only >= 0 || marks)) || (strcmp(cmd, "get") == 0 &&
-	    (partitions || rejects || retention || fmt != DMD_FORMAT_AUTO ||
-	    max_delay != 200)) || (strcmp(cmd, "info") == 0 && (partitions ||
-	    rejects || retention || fmt != DMD_FORMAT_AUTO ||
-	    max_delay != 200 || follow || from || only >= 0 || marks || stats)))
+	    (partitions || putopt)) || (strcmp(cmd, "info") == 0 &&
+	    (partitions || putopt || follow || from || only >= 0 || marks ||
+	    po.stats)))
 		errx(DMD_EXIT_USAGE, "an option that %s does not take (see "
 		    "--help)", cmd);
 	/* only put makes a log: a reader of a mistyped one must not wait
@@ -649,11 +623,10 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	if (strcmp(cmd, "put") == 0)
-		status = cmd_put(log, argc, argv, fmt, rejects, max_delay,
-		    retention, stats);
+		status = cmd_put(log, argc, argv, &po);
 	else if (strcmp(cmd, "get") == 0)
 		status = cmd_get(log, from, cpfile, follow, only, marks,
-		    stats);
+		    po.stats);
 	else
 		status = cmd_info(log, cpfile);
 	dmd_stream_close(log);

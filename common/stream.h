@@ -2,8 +2,8 @@
  * stream.h - the durable intake log: records of points, in partitions,
  * kept after they are read so they can be read again (replayed).
  *
- * A record is an opaque byte string (dmd-stream puts NDJSON lines of
- * points in it, many points per record); each partition is an ordered
+ * A record is an opaque byte string to the backends (dmd-stream puts
+ * compressed blocks of points in it, logrec.h); each partition is an ordered
  * sequence of records, each at a position, a string that orders the
  * records of its partition and that a reader keeps as its checkpoint
  * ("FILE" offsets, Kinesis sequence numbers).  Every backend keeps:
@@ -106,5 +106,26 @@ int dmd_stream_trim(struct dmd_stream *s, int64_t before_ms,
     uint64_t *removed);
 
 void dmd_stream_close(struct dmd_stream *s);
+
+/*
+ * The way points go into the log: a cache (cache.h) whose put appends a
+ * batch as records (logrec.h) to the partitions of its series, so the
+ * writer (writer.h) batches, overlaps parsing with appending, retries
+ * and spills for dmd-stream put as it does for dmd-ingest.  It has no
+ * other operation.  A batch retried after a failure is not appended
+ * again to the partitions that already took it.
+ */
+struct dmd_stream_sink {
+	struct dmd_cache cache;		/* first: the writer's handle */
+	struct dmd_stream *log;		/* not owned */
+	uint64_t	 records, bytes;	/* appended */
+	/* private */
+	struct dmd_sink_part *parts;
+	const void	*retry;		/* the batch that failed */
+	size_t		 retry_n;
+};
+
+void dmd_stream_sink_init(struct dmd_stream_sink *k, struct dmd_stream *s);
+void dmd_stream_sink_release(struct dmd_stream_sink *k);
 
 #endif

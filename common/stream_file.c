@@ -15,7 +15,7 @@
  * writes its records, fsyncs the segment, then writes and fsyncs the new
  * end: a record counts once the end covers it, and readers read only up
  * to the end, so a torn record is never read, and a reader never waits
- * for a lock.  Segments roll over at DMD_STREAM_SEGMENT bytes; retention
+ * for a lock.  Segments roll over at 64 MiB (or ?segment=BYTES); retention
  * removes whole segments, oldest first, by the time of their last append
  * (their mtime).  Positions are decimal offsets.
  */
@@ -36,10 +36,12 @@
 #include "clock.h"
 #include "crc32.h"
 #include "fsutil.h"
+#include "numarg.h"
 #include "stream_file.h"
 #include "xmalloc.h"
 
-#define SEGMENT_MAX	(64 * 1024 * 1024)
+#define SEGMENT_MAX	(64 * 1024 * 1024)	/* default */
+#define SEGMENT_MIN	(64 * 1024)
 #define HEADER		16
 #define PARTITIONS_MAX	1024
 #define READ_BUF	(DMD_STREAM_RECORD_MAX + HEADER)
@@ -47,6 +49,7 @@
 struct file_stream {
 	struct dmd_stream base;
 	char		 dir[PATH_MAX / 2];
+	uint64_t	 segment;	/* roll over past this many bytes */
 	unsigned char	*buf;		/* a record read */
 };
 
@@ -199,7 +202,7 @@ file_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 		    epath);
 		goto out;
 	}
-	if (nb == 0 || end - base >= SEGMENT_MAX)
+	if (nb == 0 || end - base >= fs->segment)
 		base = end;	/* a new segment */
 	newseg = nb == 0 || base != bases[nb - 1];
 	seg_path(fs, p, base, spath, sizeof(spath));
@@ -573,11 +576,26 @@ struct dmd_stream *
 dmd_stream_file_open(const struct dmd_url *u, int partitions, char *err,
     size_t errlen)
 {
+	static const char *const params[] = { "segment", NULL };
 	struct file_stream *fs;
+	const char *errstr;
+	char val[32];
+	int64_t segment = SEGMENT_MAX;
 
 	if (u->host[0] == '\0' && u->path[0] == '\0') {
 		fmt(err, errlen, "file URL needs a directory: file:///DIR");
 		return NULL;
+	}
+	if (dmd_url_params_only(u, params, err, errlen) != 0)
+		return NULL;
+	if (dmd_url_param(u, "segment", val, sizeof(val)) == 0) {
+		segment = dmd_strtonum(val, SEGMENT_MIN, INT64_C(1) << 40,
+		    &errstr);
+		if (errstr != NULL) {
+			fmt(err, errlen, "segment=%s: %s (want bytes, at least "
+			    "%d)", val, errstr, SEGMENT_MIN);
+			return NULL;
+		}
 	}
 	if (partitions > PARTITIONS_MAX) {
 		fmt(err, errlen, "partitions must be 1 to %d", PARTITIONS_MAX);
@@ -585,6 +603,7 @@ dmd_stream_file_open(const struct dmd_url *u, int partitions, char *err,
 	}
 	fs = xcalloc(1, sizeof(*fs));
 	fs->base.ops = &file_ops;
+	fs->segment = (uint64_t)segment;
 	fmt(fs->dir, sizeof(fs->dir), "%s%s", u->host, u->path);
 	if (setup(fs, partitions == 0 ? DMD_STREAM_PARTITIONS : partitions,
 	    err, errlen) != 0) {

@@ -41,6 +41,7 @@ dmd_writer_init(struct dmd_writer *w, struct dmd_cache *cache)
 {
 	memset(w, 0, sizeof(*w));
 	w->cache = cache;
+	w->tier = "cache";
 	w->batch_max = 250000;
 	w->max_delay_ms = 200;
 	w->retry_for_ms = 30000;
@@ -103,8 +104,9 @@ send_batch(struct dmd_writer *w, struct dmd_batch *b)
 		while (dmd_cache_put(w->cache, b) != 0) {
 			left = w->retry_for_ms - (dmd_mono_ms() - start);
 			if (left <= 0 || (w->stop != NULL && *w->stop)) {
-				notice(w, "giving up on the cache after %lld "
-				    "ms: %s", (long long)(dmd_mono_ms() - start),
+				notice(w, "giving up on the %s after %lld "
+				    "ms: %s", w->tier,
+				    (long long)(dmd_mono_ms() - start),
 				    w->cache->errstr);
 				w->spilling = 1;
 				break;
@@ -121,7 +123,8 @@ send_batch(struct dmd_writer *w, struct dmd_batch *b)
 		}
 		if (!w->spilling) {
 			if (warned)
-				notice(w, "cache is back; batch stored");
+				notice(w, "%s is back; batch stored",
+				    w->tier);
 			w->accepted += b->npoints;
 			w->batches++;
 		}

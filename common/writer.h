@@ -38,6 +38,7 @@ struct dmd_writer_counts {
 
 struct dmd_writer {
 	struct dmd_cache *cache;	/* not owned */
+	const char	*tier;		/* its name in notices: "cache" */
 	size_t		 batch_max;
 	int64_t		 max_delay_ms;
 	int64_t		 retry_for_ms;

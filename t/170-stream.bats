@@ -101,10 +101,21 @@ segment() {
 
 # Every record of the log up to each partition's committed end, one a
 # line: "PARTITION OFFSET LENGTH TIME_MS TAGS", TAGS the first name
-# components of its points, distinct, comma-separated (the file layout
-# of dmd-stream(1), read without dmd-stream).
+# components of its series, distinct, comma-separated (the file layout
+# of dmd-stream(1) and the records of common/logrec.h, read without
+# dmd-stream).
 records() {
 	perl -e '
+	sub varint {
+		my ($s, $q) = @_;
+		my ($v, $sh, $c) = (0, 0);
+		do {
+			$c = ord(substr($s, $$q++, 1));
+			$v |= ($c & 0x7f) << $sh;
+			$sh += 7;
+		} while ($c & 0x80);
+		return $v;
+	}
 	for my $pd (sort glob("$ARGV[0]/p[0-9][0-9][0-9]")) {
 		my $p = substr($pd, -3);
 		open(my $ef, "<:raw", "$pd/end") or next;
@@ -124,7 +135,16 @@ records() {
 				my ($len, $crc, $ms) = unpack("V V Q<", $h);
 				read($f, $d, $len) == $len or die "short record at $off\n";
 				my %tag;
-				$tag{$1}++ while $d =~ /^\{"name":"([^".]*)/mg;
+				# logrec.h: "DMR1", then varint name length,
+				# name, varint block length, block
+				my $q = 4;
+				while ($q < length($d)) {
+					my $nl = varint($d, \$q);
+					my ($t) = substr($d, $q, $nl) =~ /^([^.]*)/;
+					$tag{$t}++;
+					$q += $nl;
+					$q += varint($d, \$q);
+				}
 				print "$p $off $len $ms ", join(",", sort keys %tag), "\n";
 				$off += 16 + $len;
 			}
@@ -677,11 +697,11 @@ kill_round() {
 	}'
 }
 
-@test "SIGKILL of put at random moments: get never fails, what put acknowledged is there once, a killed put leaves whole records in order, the next put works" {
+@test "SIGKILL of put at random moments: get never fails, what put acknowledged is there once, a killed put leaves each series a prefix of its points, the next put works" {
 	local i k rc pid seg d ms t0 t1 kills=0 torn=0 start=$SECONDS
 	# round 0, whole: every series and its partition, and how long a
 	# put takes here (the kills land from half to 1.2 times that, where
-	# put appends: at 8 MB and at the end)
+	# put appends its batch)
 	kill_round 0 >"$T/in"
 	t0=$EPOCHREALTIME
 	stream put "$T/in"
@@ -743,11 +763,11 @@ kill_round() {
 	assert_equal "$(stream get | wc -l -c | awk '{ print $1, $2 }')" \
 	    "$(wc -l -c <"$T/all" | awk '{ print $1, $2 }')"
 
-	# every point whole, once; each partition's points of a round are
-	# the first ones of that round's input for that partition, in order;
-	# acknowledged rounds whole; each marker once
+	# every point whole, once; each series' points of a round are the
+	# first ones of that round's input for that series, in order (put
+	# appends batch after batch, a batch's points of a series in one
+	# record); acknowledged rounds whole; each marker once
 	awk -v acked="$(tr '\n' ' ' <"$T/acked")" -v rounds="$rounds" '
-	FILENAME == ARGV[1] { sub(/^k\.s/, "", $1); ps[$1 + 0] = $2; next }
 	/^\{"name":"mark\.r[0-9]+","time":1700000000,"value":[0-9]+\}$/ {
 		mark[substr($0, index($0, "\"value\":") + 8) + 0]++
 		next
@@ -764,22 +784,16 @@ kill_round() {
 			print "name or time do not match the value: " $0; bad++
 			next
 		}
-		p = ps[s]
-		key = p SUBSEP r
+		key = s SUBSEP r
 		if (!(key in due))
-			due[key] = first(p, 0)
+			due[key] = s
 		if (x != due[key]) {
-			print "partition " p " round " r ": point " x " where " \
+			print "series " s " round " r ": point " x " where " \
 			    due[key] " was due"
 			if (++bad > 20) exit 1
 		}
-		due[key] = first(p, x + 1)
+		due[key] = x + 150
 		n[r]++
-	}
-	function first(p, x) {
-		while (x < 150000 && ps[x % 150] != p)
-			x++
-		return x
 	}
 	END {
 		if (n[0] != 150000) { print "round 0: " n[0] " points"; bad++ }
@@ -798,12 +812,15 @@ kill_round() {
 		print "# " partial + 0 " rounds left part of their points" \
 		    >"/dev/fd/3"
 		exit (bad > 0)
-	}' "$T/parts" "$T/all"
+	}' "$T/all"
 
-	# the log holds whole records only, up to each committed end
+	# the log holds whole records only, back to back up to each
+	# committed end
 	records >"$T/records"
-	assert_equal "$(awk '{ s += $3 } END { print s }' "$T/records")" \
-	    "$(stream get | wc -c)"
+	for k in 0 1 2 3; do
+		assert_equal "$(awk -v p="$(printf %03d "$k")" '$1 == p { s += 16 + $3 }
+		    END { print s + 0 }' "$T/records")" "$(end_of "$k")"
+	done
 	# a killed put may have left a tail past the end of a partition not
 	# written since; the next put to each partition cuts it
 	tails=0
@@ -906,7 +923,7 @@ kill_round() {
 	assert_equal "$stderr" "dmd-stream: log: bad record length in $seg"
 }
 
-@test "four puts at once on disjoint inputs: every point there once, each record from one put, each put's points in order" {
+@test "four puts at once on disjoint inputs: every point there once, each record from one put, each put's points of a series in order" {
 	for j in 0 1 2 3; do
 		awk -v j="$j" 'BEGIN { for (i = 0; i < 2000; i++)
 			for (s = 0; s < 40; s++)
@@ -940,11 +957,13 @@ kill_round() {
 	run awk '{ if ($1 == p && $5 != t) n++; p = $1; t = $5 } END { print n + 0 }' \
 	    "$T/records"
 	echo "# $(wc -l <"$T/records") records, $output changes of put" >&3
-	# each put's points in each partition in the order it read them
+	# each put's points of each series in the order it read them
 	for j in 0 1 2 3; do
 		for k in 0 1 2 3; do
-			stream get -p "$k" | grep "^{\"name\":\"c$j\\." >"$T/got" || true
-			ndjson "$T/in$j" | grep -F -x -f "$T/got" >"$T/want" || true
+			stream get -p "$k" | grep "^{\"name\":\"c$j\\." |
+				sort -s -t '"' -k 4,4 >"$T/got" || true
+			ndjson "$T/in$j" | grep -F -x -f "$T/got" |
+				sort -s -t '"' -k 4,4 >"$T/want" || true
 			cmp "$T/want" "$T/got"
 		done
 	done
@@ -1013,31 +1032,45 @@ roll() {
 	[ "$(ls "$LOG/p000/"*.seg | wc -l)" -eq 1 ]
 }
 
-@test "a partition rolls over to a new segment after 64 MiB and is read across both" {
-	# 1.2 million points, about 77 MB, in one partition; values as
-	# put prints them (dmd-gen writes 40.30, put 40.3)
+@test "a partition rolls over to a new segment past ?segment= bytes and is read across all of them" {
+	# 1.2 million points, about 1.8 MB of records, in one partition of a
+	# log whose segments roll over past 256 KiB (the default is 64 MiB);
+	# values as put prints them (dmd-gen writes 40.30, put 40.3)
+	export DMD_LOG="file://$LOG?segment=262144"
 	dmd-gen -H 120 -d 60000 -s 1700000000 | sed -E \
 	    -e 's/("value":-?[0-9]+)\.([0-9]*[1-9])0+}$/\1.\2}/' \
 	    -e 's/("value":-?[0-9]+)\.0+}$/\1}/' >"$T/in"
 	run stream put -n 1 "$T/in"
 	assert_success
-	# a segment rolls over at the first append after it reached 64 MiB
-	# (where put's appends fall depends on its speed: a slow build may
-	# fill the first segment past 64 MiB in one put), so one more put
+	# a segment rolls over at the first append after it is full
 	dmd-gen -H 1 -d 60 -s 1800000000 | sed -E \
 	    -e 's/("value":-?[0-9]+)\.([0-9]*[1-9])0+}$/\1.\2}/' \
 	    -e 's/("value":-?[0-9]+)\.0+}$/\1}/' >"$T/more"
 	run stream put "$T/more"
 	assert_success
-	run ls "$LOG/p000"
-	assert_equal "${#lines[@]}" 3		# two segments and end
-	assert_line --index 0 00000000000000000000.seg
-	second=$(ls "$LOG/p000" | sed -n 2p)
-	first_size=$(stat -c %s "$LOG/p000/00000000000000000000.seg")
-	assert_equal "$((10#${second%.seg}))" "$first_size"
-	((first_size >= 64 * 1024 * 1024))
+	segs=("$LOG"/p000/*.seg)
+	echo "# ${#segs[@]} segments" >&3
+	((${#segs[@]} >= 3))
+	# each starts where the one before it ends, which was full
+	off=0
+	for ((i = 0; i < ${#segs[@]}; i++)); do
+		assert_equal "${segs[i]##*/}" "$(printf '%020d.seg' "$off")"
+		size=$(stat -c %s "${segs[i]}")
+		((i == ${#segs[@]} - 1 || size >= 262144))
+		off=$((off + size))
+	done
+	assert_equal "$off" "$(end_of 0)"
 	stream get >"$T/out"
-	cmp <(cat "$T/in" "$T/more") "$T/out"
+	cat "$T/in" "$T/more" >"$T/want"
+	same_lines "$T/want" "$T/out"
+
+	# the setting is checked like every other
+	run --separate-stderr dmd-stream get -l "file://$LOG?segment=1000"
+	assert_failure 2
+	assert_equal "$stderr" "dmd-stream: log \"file://$LOG?segment=1000\": segment=1000: too small (want bytes, at least 65536)"
+	run --separate-stderr dmd-stream get -l "file://$LOG?segmnet=1M"
+	assert_failure 2
+	assert_equal "$stderr" "dmd-stream: log \"file://$LOG?segmnet=1M\": unknown parameter \"segmnet\" (want segment)"
 }
 
 # --- info -------------------------------------------------------------------

@@ -765,8 +765,9 @@ partialproxy_start() {
 	direct=$DMD_LOG
 	DMD_LOG=$(dmd_kinesis_url "$STREAM" "http://127.0.0.1:$PROXY_PORT")
 	export DMD_LOG
-	dmd_points pr 100 0 1000 >"$T/in"	# 100000 points, about 24 records
-	run --separate-stderr stream put -n 4 -S "$T/in"
+	# 100000 points in batches of 2000: 200 calls of a record or two
+	dmd_points pr 100 0 1000 >"$T/in"
+	run --separate-stderr stream put -n 4 -b 2000 -S "$T/in"
 	assert_success
 	[ -z "$stderr" ]
 	failed=$(awk '{ s += $6 } END { print s + 0 }' "$T/partial.log")
@@ -788,13 +789,13 @@ partialproxy_start() {
 	direct=$DMD_LOG
 	DMD_LOG=$(dmd_kinesis_url "$STREAM" "http://127.0.0.1:$PROXY_PORT")
 	export DMD_LOG
-	# 10000 points, then the same (name, time)s with new values: about
-	# two records a partition, the old values first
+	# 10000 points, then the same (name, time)s with new values, in
+	# batches of 2500: the old values first, in calls of their own
 	{
 		dmd_points ro 100 0 100 0
 		dmd_points ro 100 0 100 1
 	} >"$T/in"
-	run --separate-stderr stream put -n 4 "$T/in"
+	run --separate-stderr stream put -n 4 -b 2500 "$T/in"
 	assert_success
 	[ -z "$stderr" ]
 	run grep -c ', 1 failed$' "$T/partial.log"
