@@ -146,15 +146,19 @@ sink_put(struct dmd_cache *c, struct dmd_batch *b)
 			add(pt, bs->name, bs->namelen, bs->samples + j, n);
 		}
 	}
-	for (p = 0; p < nparts && rv == 0; p++) {
+	/* a partition that fails does not hold up the others */
+	for (p = 0; p < nparts; p++) {
 		seal(&k->parts[p]);
-		if (!k->parts[p].done && k->parts[p].nrec > 0 &&
-		    append(k, p) != 0)
-			rv = -1;
+		if (k->parts[p].done || k->parts[p].nrec == 0 ||
+		    append(k, p) == 0)
+			continue;
+		if (rv == 0) {
+			c->err = k->log->err;
+			memcpy(c->errstr, k->log->errstr, sizeof(c->errstr));
+		}
+		rv = -1;
 	}
 	if (rv != 0) {
-		c->err = k->log->err;
-		memcpy(c->errstr, k->log->errstr, sizeof(c->errstr));
 		k->retry = b;
 		k->retry_n = b->npoints;
 	} else

@@ -969,6 +969,41 @@ kill_round() {
 	done
 }
 
+@test "a log that stays unwritable: put retries for --retry-for, spills, exits 3; the partitions that took the batch took it once; the spill put later" {
+	dmd_points sp 40 0 50 >"$T/a"		# 2000 points
+	stream put -n 4 "$T/a"
+	# partition 0's segment turned into a directory: its appends fail
+	seg=$(segment 0 0)
+	mv "$seg" "$T/saved.seg"
+	mkdir "$seg"
+	dmd_points sp 40 50 50 >"$T/b"
+	run --separate-stderr stream put -S --retry-for 1s --spill "$T/spill" "$T/b"
+	assert_failure 3
+	echo "$output" >"$T/stats"
+	echo "$stderr" >"$T/err"
+	assert_equal "$(dmd_stat "$T/stats" stream.spilled)" 2000
+	assert_equal "$(dmd_stat "$T/stats" stream.put_points)" 0
+	retries=$(dmd_stat "$T/stats" stream.retries)
+	echo "# $retries retries in 1 s" >&3
+	((retries >= 2))
+	grep -q "^dmd-stream: cannot open $seg: Is a directory; retrying for up to 1000 ms\$" "$T/err"
+	grep -q "^dmd-stream: giving up on the log after [0-9]* ms: cannot open $seg: Is a directory\$" "$T/err"
+	assert_equal "$(tail -n 1 "$T/err")" "dmd-stream: 2000 points spilled to $T/spill; put them later with dmd-stream put $T/spill"
+	[ "$(stat -c %a "$T/spill")" = 600 ]
+	# the other partitions took the batch once, not once a retry
+	rmdir "$seg"
+	mv "$T/saved.seg" "$seg"
+	records >"$T/records"
+	run awk '{ n[$1]++ } END { print n["000"], n["001"], n["002"], n["003"] }' "$T/records"
+	assert_output "1 2 2 2"
+	# the spill is the batch as read: put it, and the log holds both
+	run stream put "$T/spill"
+	assert_success
+	stream get >"$T/out"
+	timeout 60 dmd-ingest "$T/out"
+	query_is 'sp.*' "$T/a" "$T/b"
+}
+
 # --- retention ---------------------------------------------------------
 
 # A new segment starting at the committed end of partition K, as put

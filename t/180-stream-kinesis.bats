@@ -320,6 +320,34 @@ partialproxy_start() {
 	query_is 'rt.*' "$T/in"
 }
 
+@test "a record another producer wrote is not read as points: get skips it with a warning naming it, prints the rest, exits 4" {
+	dmd_points fr 8 0 10 >"$T/a"
+	stream put -n 1 "$T/a"
+	# "hello" and a point as NDJSON, as a producer of its own might
+	for data in aGVsbG8= eyJuYW1lIjoieC55IiwidGltZSI6MSwidmFsdWUiOjF9; do
+		run dmd_kinesis_call PutRecord "{\"StreamName\":\"$STREAM\",\"Data\":\"$data\",\"PartitionKey\":\"x\"}"
+		assert_success
+		assert_output --partial SequenceNumber
+	done
+	dmd_points fr 8 10 10 >"$T/b"
+	stream put "$T/b"
+
+	run --separate-stderr stream get -c "$T/cp" -S
+	assert_failure 4
+	grep -v '^{"name":"dmd\.' <<<"$output" >"$T/out"
+	grep '^{"name":"dmd\.' <<<"$output" >"$T/stats"
+	ndjson "$T/a" "$T/b" >"$T/want"
+	same_lines "$T/want" "$T/out"
+	assert_equal "$(dmd_stat "$T/stats" stream.get_bad_records)" 2
+	assert_equal "$(dmd_stat "$T/stats" stream.get_points)" 160
+	assert_equal "$(grep -c '^dmd-stream: log: partition 0, the record at [0-9]*: not a record of points; skipped$' <<<"$stderr")" 2
+	# the checkpoint is past them: they are reported once
+	run --separate-stderr stream get -c "$T/cp"
+	assert_success
+	assert_output ''
+	[ -z "$stderr" ]
+}
+
 @test "-n on an existing stream keeps its shards; a partition it does not have is a usage error" {
 	echo 'np.a 1 1' >"$T/in"
 	run stream put -n 3 "$T/in"
