@@ -255,6 +255,7 @@ struct get {
 	int		 marks;		/* "#mark P POS" after each record */
 	struct dmd_output out;
 	uint64_t	 records, bytes, points, bad;
+	uint64_t	 lost;		/* partitions read past retention */
 	int		 outerr;
 };
 
@@ -299,12 +300,27 @@ on_record(void *arg, const struct dmd_record *r)
 	return 0;
 }
 
+/* A checkpoint's position before the oldest record kept: records it had
+ * not read are gone.  Positions that are not both decimal (Kinesis's
+ * oldest is "") are never before. */
+static int
+before_oldest(const char *pos, const char *oldest)
+{
+	size_t a = strlen(pos), b = strlen(oldest);
+
+	if (a == 0 || b == 0 || strspn(pos, "0123456789") != a ||
+	    strspn(oldest, "0123456789") != b)
+		return 0;
+	return a < b || (a == b && strcmp(pos, oldest) < 0);
+}
+
 static int
 cmd_get(struct dmd_stream *log, const char *from, const char *cpfile,
     int follow, int only, int marks, int stats)
 {
 	struct dmd_stats st;
 	struct get g;
+	char (*oldest)[DMD_STREAM_POS_MAX];
 	unsigned char *mask;
 	int64_t now = dmd_wall_seconds(), t, wait = 50;
 	char errbuf[256];
@@ -343,8 +359,19 @@ cmd_get(struct dmd_stream *log, const char *from, const char *cpfile,
 			errx(DMD_EXIT_USAGE, "--from checkpoint needs "
 			    "--checkpoint FILE");
 		/* partitions without a checkpoint start at the oldest */
+		oldest = xcalloc((size_t)n, sizeof(*oldest));
+		memcpy(oldest, g.pos, (size_t)n * sizeof(*oldest));
 		if (dmd_checkpoint_read(cpfile, g.pos, n) < 0)
 			exit(DMD_EXIT_USAGE);
+		for (k = 0; k < n; k++)
+			if (mask[k] && before_oldest(g.pos[k], oldest[k])) {
+				warnx("log: partition %d: the records from %s "
+				    "to %s were removed by retention before "
+				    "this reader read them", k, g.pos[k],
+				    oldest[k]);
+				g.lost++;
+			}
+		free(oldest);
 	}
 	/* where this reader starts is where a rerun starts too, even if
 	 * it reads nothing (--from latest, a time) */
@@ -403,9 +430,9 @@ cmd_get(struct dmd_stream *log, const char *from, const char *cpfile,
 	}
 	free(g.pos);
 	free(mask);
-	/* every point of a readable record was written: a skipped one
-	 * still fails the run */
-	if (status == DMD_EXIT_OK && g.bad > 0)
+	/* every point of a readable record was written: a skipped one, or
+	 * records retention took first, still fail the run */
+	if (status == DMD_EXIT_OK && (g.bad > 0 || g.lost > 0))
 		status = DMD_EXIT_BACKEND;
 	return status;
 }

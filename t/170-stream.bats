@@ -1013,7 +1013,7 @@ roll() {
 	: >"$(segment "$1" "$(end_of "$1")")"
 }
 
-@test "-r removes whole segments older than the retention, oldest first, never the active one" {
+@test "-r removes whole segments older than the retention, oldest first, never the active one; a reader behind it is told" {
 	dmd_points ret 10 0 10 >"$T/a"
 	dmd_points ret 10 10 10 >"$T/b"
 	dmd_points ret 10 20 10 >"$T/c"
@@ -1040,12 +1040,23 @@ roll() {
 	stream get >"$T/out"
 	ndjson "$T/b" "$T/c" >"$T/want"
 	same_lines "$T/want" "$T/out"
-	# a checkpoint into a removed segment starts at the oldest kept
+	# a checkpoint into a removed segment starts at the oldest kept,
+	# and says what the reader never read: exit 4, once
 	echo '0 0' >"$T/cp"
-	run stream get -c "$T/cp"
-	assert_success
+	run --separate-stderr stream get -c "$T/cp"
+	assert_failure 4
+	assert_equal "$stderr" "dmd-stream: log: partition 0: the records from 0 to $e_a were removed by retention before this reader read them"
 	printf '%s\n' "$output" >"$T/out"
 	same_lines "$T/want" "$T/out"
+	run --separate-stderr stream get -c "$T/cp"
+	assert_success
+	assert_output ''
+	[ -z "$stderr" ]
+	# a checkpoint at the oldest kept is not a loss
+	echo "0 $e_a" >"$T/cp"
+	run --separate-stderr stream get -c "$T/cp"
+	assert_success
+	[ -z "$stderr" ]
 
 	# all three days old: b goes, c is the active segment and stays
 	touch -d '3 days ago' "$seg_b" "$seg_c"
