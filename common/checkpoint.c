@@ -15,6 +15,30 @@
 #include "fsutil.h"
 #include "xmalloc.h"
 
+/* "PARTITION POSITION" in s (len bytes, nothing after): a partition
+ * below n in plain digits, a position of 1 to DMD_STREAM_POS_MAX - 1
+ * printable bytes without spaces.  0, or -1. */
+static int
+part_pos(const char *s, size_t len, int n, int *part, char *pos)
+{
+	size_t i = 0, start;
+	long k = 0;
+
+	while (i < len && s[i] >= '0' && s[i] <= '9' && i < 5)
+		k = k * 10 + (s[i++] - '0');
+	if (i == 0 || i == 5 || k >= n || i >= len || s[i++] != ' ')
+		return -1;
+	for (start = i; i < len; i++)
+		if (s[i] <= ' ' || s[i] == 0x7f)
+			return -1;
+	if (i == start || i - start >= DMD_STREAM_POS_MAX)
+		return -1;
+	memcpy(pos, s + start, i - start);
+	pos[i - start] = '\0';
+	*part = (int)k;
+	return 0;
+}
+
 int
 dmd_checkpoint_read(const char *path, char (*pos)[DMD_STREAM_POS_MAX], int n)
 {
@@ -32,7 +56,7 @@ dmd_checkpoint_read(const char *path, char (*pos)[DMD_STREAM_POS_MAX], int n)
 		lineno++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		if (sscanf(line, "%d %127s", &k, p) != 2 || k < 0 || k >= n) {
+		if (part_pos(line, strcspn(line, "\n"), n, &k, p) != 0) {
 			warnx("%s:%d: want PARTITION POSITION", path, lineno);
 			rv = -1;
 			break;
@@ -91,14 +115,8 @@ dmd_checkpoint_write(const char *path, char (*pos)[DMD_STREAM_POS_MAX],
 int
 dmd_checkpoint_mark(const char *line, size_t len, int *part, char *pos)
 {
-	char buf[DMD_STREAM_POS_MAX + 32];
-
-	if (len < 7 || memcmp(line, "#mark ", 6) != 0 || len >= sizeof(buf))
+	if (len < 6 || memcmp(line, "#mark ", 6) != 0)
 		return 0;
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	if (sscanf(buf, "#mark %d %127s", part, pos) != 2 || *part < 0 ||
-	    *part >= DMD_CHECKPOINT_PARTS)
-		return 0;
-	return 1;
+	return part_pos(line + 6, len - 6, DMD_CHECKPOINT_PARTS, part,
+	    pos) == 0;
 }

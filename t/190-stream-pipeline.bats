@@ -58,6 +58,23 @@ consumer() {
 	diff "$T/want" <(echo "$output")
 }
 
+@test "a #mark line that is not exactly PARTITION POSITION is rejected, never recorded: no partition number wraps" {
+	printf '%s\n' 'mk.a 1 1700000000' '#mark 4294967296 77' '#mark 1 12' \
+	    '#mark 2 +3 x' '#mark -1 5' '#mark 01024 5' '#mark 1024 5' \
+	    "#mark 3 $(printf '%0128d' 0)" '#mark 5  ok' '#mark 6 ok' > "$T/in"
+	run --separate-stderr dmd-ingest --checkpoint "$T/cp" "$T/in"
+	assert_failure 1
+	assert_equal "$(grep -c '^dmd-ingest: ' <<<"$stderr")" 7
+	run -0 grep -v '^#' "$T/cp"
+	assert_output "$(printf '1 12\n6 ok')"
+	# and a checkpoint file is read as strictly
+	run -1 dmd-stream put "$T/in"	# the #mark lines rejected
+	printf '4294967296 77\n' > "$T/cp2"
+	run --separate-stderr dmd-stream get -c "$T/cp2"
+	assert_failure 2
+	assert_equal "$stderr" "dmd-stream: $T/cp2:1: want PARTITION POSITION"
+}
+
 @test "put -> get --follow --marks | ingest --checkpoint, the ingest side SIGKILLed three times mid-way: the query equals the input" {
 	: > "$T/all"
 	for k in 0 1 2 3 4 5; do
