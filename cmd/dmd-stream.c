@@ -163,7 +163,7 @@ cmd_put(struct dmd_stream *log, int argc, char **argv,
 	struct put u;
 	uint64_t removed = 0;
 	double t0 = dmd_mono_seconds();
-	int i, fd, status, failed = 0;
+	int i, fd, status, failed = 0, trimerr = 0;
 
 	memset(&u, 0, sizeof(u));
 	dmd_parser_init(&u.parser, o->format);
@@ -207,7 +207,7 @@ cmd_put(struct dmd_stream *log, int argc, char **argv,
 	else if (!u.ioerr && o->retention > 0 && dmd_stream_trim(log,
 	    dmd_wall_ms() - o->retention, &removed) != 0) {
 		warnx("log: %s", log->errstr);
-		u.ioerr = 1;
+		trimerr = 1;
 	}
 	if (dmd_rejects_close(&u.rejects) != 0)
 		u.ioerr = 1;
@@ -230,6 +230,8 @@ cmd_put(struct dmd_stream *log, int argc, char **argv,
 	dmd_parser_release(&u.parser);
 	if (u.ioerr)
 		status = DMD_EXIT_IO;
+	else if (trimerr)
+		status = DMD_EXIT_BACKEND;
 	else if (u.writer.spilled > 0)
 		status = DMD_EXIT_SPILLED;
 	else if (u.rejects.n > 0)
@@ -520,7 +522,9 @@ main(int argc, char *argv[])
 	po.retry_for = 30000;
 	snprintf(defspill, sizeof(defspill), "%s/dmd-stream.%ld.spill",
 	    dmd_env("TMPDIR", "/var/tmp"), (long)getpid());
-	po.spill = dmd_env("DMD_SPILL", defspill);
+	/* not DMD_SPILL: dmd-ingest's, and two writers of one spill file
+	 * could mix their lines */
+	po.spill = defspill;
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
 		fputs(synopsis, stdout);
