@@ -128,8 +128,11 @@ make_ready(struct file_archive *fa)
 		if (fd == -1 || dmd_write_all(fd, (const unsigned char *)MARKER_TEXT,
 		    sizeof(MARKER_TEXT) - 1) != 0 || fsync(fd) != 0) {
 			seterr(fa, "cannot write", path);
-			if (fd != -1)
+			/* no torn marker: the next put writes it again */
+			if (fd != -1) {
 				close(fd);
+				(void)unlink(path);
+			}
 			return -1;
 		}
 		close(fd);

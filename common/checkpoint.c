@@ -79,7 +79,8 @@ dmd_checkpoint_write(const char *path, char (*pos)[DMD_STREAM_POS_MAX],
 	/* readers of other partitions may share the file: one at a time
 	 * reads, merges and replaces it */
 	snprintf(lock, sizeof(lock), "%s.lock", path);
-	if ((lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+	if ((lfd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0644)) < 0) {
 		warn("%s", lock);
 		return -1;
 	}
@@ -94,6 +95,7 @@ dmd_checkpoint_write(const char *path, char (*pos)[DMD_STREAM_POS_MAX],
 	(void)dmd_checkpoint_read(path, old, n);
 	if (dmd_replace_open(&r, path) != 0) {
 		warn("%s", r.tmp);
+		dmd_replace_abort(&r);
 		free(old);
 		close(lfd);
 		return -1;
@@ -106,6 +108,7 @@ dmd_checkpoint_write(const char *path, char (*pos)[DMD_STREAM_POS_MAX],
 	free(old);
 	if (dmd_replace_commit(&r, &what) != 0) {
 		warn("%s", what);
+		dmd_replace_abort(&r);
 		rv = -1;
 	}
 	close(lfd);	/* and the lock */

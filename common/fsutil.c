@@ -94,7 +94,10 @@ dmd_replace_open(struct dmd_replace *r, const char *path)
 	    (long)getpid(), base);
 	free(d);
 	free(b);
-	if ((fd = open(r->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	/* a new file, never one planted at the name: a link (symbolic or
+	 * hard) there would be written through */
+	(void)unlink(r->tmp);
+	if ((fd = open(r->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 	    O_NOFOLLOW, 0666)) == -1)
 		return -1;
 	if (stat(path, &st) == 0)
@@ -134,8 +137,9 @@ dmd_replace_commit(struct dmd_replace *r, const char **what)
 		*what = r->path;
 	}
 	if (e != 0) {
+		/* *what points into r: dmd_replace_abort() frees it */
 		(void)unlink(r->tmp);
-		replace_free(r);
+		r->fp = NULL;
 		errno = e;
 		return -1;
 	}

@@ -28,12 +28,13 @@ struct dmd_replace {
 };
 
 /* Start replacing path.  Returns 0, or -1 with errno set (the temp file
- * could not be made; r->tmp names it). */
+ * could not be made; r->tmp names it until dmd_replace_abort(r)). */
 int dmd_replace_open(struct dmd_replace *r, const char *path);
 
 /* Flush, sync, rename into place and sync the directory.  Returns 0,
- * or -1 with errno set, *what naming the step that failed; the temp
- * file is removed either way. */
+ * or -1 with errno set, *what naming the file of the step that failed
+ * (it points into r: call dmd_replace_abort(r) once done with it); the
+ * temp file is removed either way. */
 int dmd_replace_commit(struct dmd_replace *r, const char **what);
 
 /* Give up: remove the temp file, keep the old file. */

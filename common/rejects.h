@@ -21,6 +21,7 @@ struct dmd_rejects {
 	const char	*path;
 	uint64_t	 n;		/* points and lines rejected */
 	uint64_t	 shown;
+	int		 err;		/* errno of the first failed write */
 };
 
 /* Start counting; with path, append rejected lines there (opened now:

@@ -306,11 +306,15 @@ make_ready(struct file_table *ft)
 	fmt(path, sizeof(path), "%s/" MARKER, ft->dir);
 	if (access(path, F_OK) != 0) {
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-		if (fd == -1 || write(fd, MARKER_TEXT, sizeof(MARKER_TEXT) - 1)
-		    != sizeof(MARKER_TEXT) - 1 || fsync(fd) == -1) {
+		if (fd == -1 || dmd_write_all(fd, (const unsigned char *)
+		    MARKER_TEXT, sizeof(MARKER_TEXT) - 1) != 0 ||
+		    fsync(fd) == -1) {
 			seterr(ft, "cannot write", path);
-			if (fd != -1)
+			/* no torn marker: the next put writes it again */
+			if (fd != -1) {
 				close(fd);
+				(void)unlink(path);
+			}
 			return -1;
 		}
 		close(fd);

@@ -1,6 +1,7 @@
 /*
  * xmalloc.c - allocation wrappers that abort on failure (see xmalloc.h).
  */
+#include <err.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,14 @@
 
 #include "xmalloc.h"
 
-static void
-oom(size_t size)
+/* warnx(3): the message names the program, as every diagnostic does */
+void
+dmd_oom(size_t size)
 {
-	fprintf(stderr, "out of memory allocating %zu bytes\n", size);
+	if (size > 0)
+		warnx("out of memory allocating %zu bytes", size);
+	else
+		warnx("out of memory");
 	abort();
 }
 
@@ -21,7 +26,7 @@ xmalloc(size_t size)
 	void *p = malloc(size ? size : 1);
 
 	if (p == NULL)
-		oom(size);
+		dmd_oom(size);
 	return p;
 }
 
@@ -31,7 +36,7 @@ xcalloc(size_t nmemb, size_t size)
 	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
 
 	if (p == NULL)
-		oom(nmemb * size);
+		dmd_oom(nmemb * size);
 	return p;
 }
 
@@ -41,7 +46,7 @@ xrealloc(void *ptr, size_t size)
 	void *p = realloc(ptr, size ? size : 1);
 
 	if (p == NULL)
-		oom(size);
+		dmd_oom(size);
 	return p;
 }
 
@@ -54,11 +59,11 @@ xgrow(void *ptr, size_t *cap, size_t need, size_t size)
 		return ptr;
 	while (n < need) {
 		if (n > SIZE_MAX / 2)
-			oom(SIZE_MAX);
+			dmd_oom(SIZE_MAX);
 		n *= 2;
 	}
 	if (n > SIZE_MAX / size)
-		oom(SIZE_MAX);
+		dmd_oom(SIZE_MAX);
 	*cap = n;
 	return xrealloc(ptr, n * size);
 }

@@ -20,5 +20,9 @@ void *xrealloc(void *ptr, size_t size);
 void *xgrow(void *ptr, size_t *cap, size_t need, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Print "PROG: out of memory allocating SIZE bytes" (without the size
+ * when it is 0) and abort(3): what the wrappers above do, for the
+ * allocations common/ cannot make through them. */
+void dmd_oom(size_t size) __attribute__((noreturn));
 
 #endif
