@@ -32,6 +32,35 @@ dmd_write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
+ssize_t
+dmd_pread_all(int fd, void *p, size_t len, off_t off)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < len) {
+		r = pread(fd, (char *)p + got, len - got, off + (off_t)got);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+int
+dmd_datasync(int fd)
+{
+	while (fdatasync(fd) == -1)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
 int
 dmd_sync_dir(const char *path)
 {

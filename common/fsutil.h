@@ -4,12 +4,22 @@
 #ifndef DMD_FSUTIL_H
 #define DMD_FSUTIL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdio.h>
 
 /* Write all len bytes of p to fd (retrying short writes and EINTR).
  * Returns 0, or -1 with errno set. */
 int dmd_write_all(int fd, const unsigned char *p, size_t len);
+
+/* Read len bytes of fd at off into p (retrying short reads and EINTR).
+ * Returns the bytes read, fewer only at the end of the file, or -1 with
+ * errno set. */
+ssize_t dmd_pread_all(int fd, void *p, size_t len, off_t off);
+
+/* fdatasync(), again after EINTR.  0, or -1 with errno set. */
+int dmd_datasync(int fd);
 
 /* Sync directory path, so the names made or removed in it outlive a
  * crash.  Returns 0, or -1 with errno set. */

@@ -21,7 +21,7 @@ dmd_stream_open(const char *url, int partitions, char *err, size_t errlen,
 	if (dmd_url_parse(url, &u, err, errlen) != 0)
 		return NULL;
 	if (strcmp(u.scheme, "file") == 0)
-		return dmd_stream_file_open(&u, partitions, err, errlen);
+		return dmd_stream_file_open(&u, partitions, err, errlen, why);
 	if (strcmp(u.scheme, "kinesis") == 0)
 		return dmd_stream_kinesis_open(&u, partitions, err, errlen,
 		    why);

@@ -145,6 +145,24 @@ seg_path(struct file_stream *fs, int p, uint64_t base, char *out,
 	fmt(out, len, "%s/p%03d/%020" PRIu64 ".seg", fs->dir, p, base);
 }
 
+/* Write the 8 bytes of an end in place, again after EINTR. */
+static int
+pwrite_all(int fd, const unsigned char *b, size_t len)
+{
+	size_t done = 0;
+	ssize_t w;
+
+	while (done < len) {
+		if ((w = pwrite(fd, b + done, len - done, (off_t)done)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
 /* The committed end of partition p, read from its open end file. */
 static int
 read_end(struct file_stream *fs, int fd, const char *path, uint64_t *end)
@@ -152,7 +170,7 @@ read_end(struct file_stream *fs, int fd, const char *path, uint64_t *end)
 	unsigned char b[8];
 	ssize_t r;
 
-	r = pread(fd, b, sizeof(b), 0);
+	r = dmd_pread_all(fd, b, sizeof(b), 0);
 	if (r < 0)
 		return seterr(fs, DMD_ERR_IO, "cannot read", path);
 	*end = r == (ssize_t)sizeof(b) ? get_le(b, 8) : 0;
@@ -244,7 +262,7 @@ file_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 	}
 	/* data and size, not times: fdatasync (retention's mtime of an
 	 * active segment matters to no one) */
-	if (fdatasync(sfd) != 0) {
+	if (dmd_datasync(sfd) != 0) {
 		seterr(fs, DMD_ERR_IO, "cannot sync", spath);
 		goto out;
 	}
@@ -255,7 +273,7 @@ file_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 	}
 	put_le(e8, end, 8);
 	/* 8 bytes in place: no metadata to journal */
-	if (pwrite(efd, e8, 8, 0) != 8 || fdatasync(efd) != 0) {
+	if (pwrite_all(efd, e8, 8) != 0 || dmd_datasync(efd) != 0) {
 		seterr(fs, DMD_ERR_IO, "cannot write", epath);
 		goto out;
 	}
@@ -344,7 +362,8 @@ scan(struct file_stream *fs, int p, uint64_t off, int64_t stop_ms,
 		if (off < base)
 			off = base;
 		while (off < stop && off < end) {
-			got = pread(fd, hdr, HEADER, (off_t)(off - base));
+			got = dmd_pread_all(fd, hdr, HEADER,
+			    (off_t)(off - base));
 			if (got != HEADER) {
 				errno = got < 0 ? errno : 0;
 				rv = seterr(fs, got < 0 ? DMD_ERR_IO :
@@ -369,7 +388,7 @@ scan(struct file_stream *fs, int p, uint64_t off, int64_t stop_ms,
 				off += HEADER + len;
 				continue;
 			}
-			got = pread(fd, fs->buf + HEADER, len,
+			got = dmd_pread_all(fd, fs->buf + HEADER, len,
 			    (off_t)(off - base + HEADER));
 			crc = dmd_crc32(0, hdr + 8, 8);
 			crc = dmd_crc32(crc, fs->buf + HEADER, (size_t)len);
@@ -505,10 +524,11 @@ static const struct dmd_stream_ops file_ops = {
 
 /* Read DIR/stream, or make it (and the partitions' directories). */
 static int
-setup(struct file_stream *fs, int partitions, char *err, size_t errlen)
+setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
+    int *why)
 {
 	char path[PATH_MAX], tmp[PATH_MAX], line[64];
-	int fd, n = 0, p;
+	int fd, n = 0, p, e;
 	ssize_t r;
 
 	if (partitions < 0) {
@@ -522,6 +542,7 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen)
 	} else if (mkdir(fs->dir, 0755) != 0 && errno != EEXIST) {
 		fmt(err, errlen, "cannot make %s: %s", fs->dir,
 		    strerror(errno));
+		*why = DMD_ERR_IO;
 		return -1;
 	}
 	fmt(path, sizeof(path), "%s/stream", fs->dir);
@@ -533,17 +554,21 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen)
 		fmt(line, sizeof(line), "dmd-stream 1 %d\n", partitions);
 		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		    0644)) < 0 || dmd_write_all(fd, (const unsigned char *)
-		    line, strlen(line)) != 0 || fsync(fd) != 0) {
+		    line, strlen(line)) != 0 || dmd_datasync(fd) != 0) {
 			fmt(err, errlen, "cannot write %s: %s", tmp,
 			    strerror(errno));
-			if (fd >= 0)
+			*why = DMD_ERR_IO;
+			if (fd >= 0) {
 				close(fd);
+				unlink(tmp);
+			}
 			return -1;
 		}
 		close(fd);
 		if (link(tmp, path) != 0 && errno != EEXIST) {
 			fmt(err, errlen, "cannot make %s: %s", path,
 			    strerror(errno));
+			*why = DMD_ERR_IO;
 			unlink(tmp);
 			return -1;
 		}
@@ -553,11 +578,18 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen)
 	}
 	if (fd < 0) {
 		fmt(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		*why = DMD_ERR_IO;
 		return -1;
 	}
-	r = read(fd, line, sizeof(line) - 1);
+	r = dmd_pread_all(fd, line, sizeof(line) - 1, 0);
+	e = errno;
 	close(fd);
-	line[r > 0 ? r : 0] = '\0';
+	if (r < 0) {
+		fmt(err, errlen, "cannot read %s: %s", path, strerror(e));
+		*why = DMD_ERR_IO;
+		return -1;
+	}
+	line[r] = '\0';
 	if (sscanf(line, "dmd-stream 1 %d", &n) != 1 || n < 1 ||
 	    n > PARTITIONS_MAX) {
 		fmt(err, errlen, "%s is not a dmd-stream log", path);
@@ -569,6 +601,7 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen)
 		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
 			fmt(err, errlen, "cannot make %s: %s", path,
 			    strerror(errno));
+			*why = DMD_ERR_IO;
 			return -1;
 		}
 	}
@@ -577,7 +610,7 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen)
 
 struct dmd_stream *
 dmd_stream_file_open(const struct dmd_url *u, int partitions, char *err,
-    size_t errlen)
+    size_t errlen, int *why)
 {
 	static const char *const params[] = { "segment", NULL };
 	struct file_stream *fs;
@@ -609,7 +642,7 @@ dmd_stream_file_open(const struct dmd_url *u, int partitions, char *err,
 	fs->segment = (uint64_t)segment;
 	fmt(fs->dir, sizeof(fs->dir), "%s%s", u->host, u->path);
 	if (setup(fs, partitions == 0 ? DMD_STREAM_PARTITIONS : partitions,
-	    err, errlen) != 0) {
+	    err, errlen, why) != 0) {
 		free(fs);
 		return NULL;
 	}

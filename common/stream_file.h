@@ -11,6 +11,6 @@
 #include "url.h"
 
 struct dmd_stream *dmd_stream_file_open(const struct dmd_url *u,
-    int partitions, char *err, size_t errlen);
+    int partitions, char *err, size_t errlen, int *why);
 
 #endif
