@@ -68,8 +68,13 @@ dmd_sync_dir(const char *path)
 
 	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
-	if (fsync(fd) == -1)
-		rv = -1;
+	/* EINVAL: a file system that cannot sync a directory (and has
+	 * nothing to sync) */
+	while (fsync(fd) == -1 && errno != EINVAL)
+		if (errno != EINTR) {
+			rv = -1;
+			break;
+		}
 	e = errno;
 	close(fd);
 	errno = e;
@@ -172,9 +177,17 @@ dmd_replace_commit(struct dmd_replace *r, const char **what)
 		errno = e;
 		return -1;
 	}
-	/* the rename itself outlives a crash */
+	/* the rename itself outlives a crash, or the caller hears of it
+	 * (the new file is in place, maybe not durably) */
 	d = xstrdup(r->path);
-	(void)dmd_sync_dir(dirname(d));
+	if (dmd_sync_dir(dirname(d)) != 0) {
+		e = errno;
+		free(d);
+		*what = r->path;
+		r->fp = NULL;
+		errno = e;
+		return -1;
+	}
 	free(d);
 	replace_free(r);
 	return 0;

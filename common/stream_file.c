@@ -269,7 +269,12 @@ file_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 	if (newseg) {
 		/* a new segment: its name must outlive a crash too */
 		fmt(dpath, sizeof(dpath), "%s/p%03d", fs->dir, p);
-		(void)dmd_sync_dir(dpath);
+		if (dmd_sync_dir(dpath) != 0) {
+			/* the end stays: the next append cuts what this
+			 * one wrote */
+			seterr(fs, DMD_ERR_IO, "cannot sync", dpath);
+			goto out;
+		}
 	}
 	put_le(e8, end, 8);
 	/* 8 bytes in place: no metadata to journal */
@@ -528,7 +533,7 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
     int *why)
 {
 	char path[PATH_MAX], tmp[PATH_MAX], line[64];
-	int fd, n = 0, p, e;
+	int fd, n = 0, p, e, made = 0;
 	ssize_t r;
 
 	if (partitions < 0) {
@@ -539,7 +544,16 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
 			    "one)", fs->dir);
 			return -1;
 		}
-	} else if (mkdir(fs->dir, 0755) != 0 && errno != EEXIST) {
+	} else if (mkdir(fs->dir, 0755) == 0) {
+		/* and the log's own name, in its parent */
+		fmt(path, sizeof(path), "%s/..", fs->dir);
+		if (dmd_sync_dir(path) != 0) {
+			fmt(err, errlen, "cannot sync %s: %s", path,
+			    strerror(errno));
+			*why = DMD_ERR_IO;
+			return -1;
+		}
+	} else if (errno != EEXIST) {
 		fmt(err, errlen, "cannot make %s: %s", fs->dir,
 		    strerror(errno));
 		*why = DMD_ERR_IO;
@@ -573,7 +587,7 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
 			return -1;
 		}
 		unlink(tmp);
-		(void)dmd_sync_dir(fs->dir);
+		made = 1;
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (fd < 0) {
@@ -598,12 +612,21 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
 	fs->base.partitions = n;
 	for (p = 0; p < n; p++) {
 		fmt(path, sizeof(path), "%s/p%03d", fs->dir, p);
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		if (mkdir(path, 0755) == 0)
+			made = 1;
+		else if (errno != EEXIST) {
 			fmt(err, errlen, "cannot make %s: %s", path,
 			    strerror(errno));
 			*why = DMD_ERR_IO;
 			return -1;
 		}
+	}
+	/* the names made here outlive a crash before the first append */
+	if (made && dmd_sync_dir(fs->dir) != 0) {
+		fmt(err, errlen, "cannot sync %s: %s", fs->dir,
+		    strerror(errno));
+		*why = DMD_ERR_IO;
+		return -1;
 	}
 	return 0;
 }
