@@ -32,6 +32,7 @@
 #include "reader.h"
 #include "svg.h"
 #include "table.h"
+#include "url.h"
 #include "xmalloc.h"
 
 #define THREADS	4	/* as dmd-query's default */
@@ -141,6 +142,7 @@ page_close(struct page *pg, int commit)
 	}
 	if (dmd_replace_commit(&pg->r, &what) != 0) {
 		warn("%s", what);
+		dmd_replace_abort(&pg->r);
 		return -1;
 	}
 	return 0;
@@ -195,6 +197,7 @@ main(int argc, char *argv[])
 	const struct dmd_panel *p;
 	const char *cache_url, *table_url, *archive_url, *out = NULL;
 	char errbuf[DMD_ERRSTR_MAX], msg[2 * DMD_ERRSTR_MAX];
+	char shown[DMD_URL_SHOWN_MAX];
 	int64_t now = dmd_wall_seconds();
 	int ch, rc, failed = 0, outerr = 0;
 	size_t i;
@@ -239,7 +242,8 @@ main(int argc, char *argv[])
 
 	read_board(&b, argc == 1 ? argv[0] : NULL, now);
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)
-		errx(DMD_EXIT_USAGE, "cache \"%s\": %s", cache_url, errbuf);
+		errx(DMD_EXIT_USAGE, "cache \"%s\": %s",
+		    dmd_url_shown(cache_url, shown, sizeof(shown)), errbuf);
 	if ((rc = dmd_query_init(&q, cache, *table_url ? table_url : NULL,
 	    *archive_url ? archive_url : NULL, THREADS, errbuf,
 	    sizeof(errbuf))) != 0)

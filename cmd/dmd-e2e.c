@@ -30,6 +30,7 @@
 #include "point.h"
 #include "prog.h"
 #include "table.h"
+#include "url.h"
 
 #define EXIT_NOT_VISIBLE	6	/* a probe not readable in time */
 #define POLL_MAX_MS	50	/* polls back off from 1 ms to this */
@@ -348,6 +349,7 @@ main(int argc, char *argv[])
 	struct probe p;
 	const char *cache_url, *table_url, *errstr;
 	char errbuf[DMD_ERRSTR_MAX], defname[DMD_NAME_MAX + 1];
+	char shown[DMD_URL_SHOWN_MAX];
 	char why[DMD_REASON_MAX];
 	int64_t timeout_ms = -1, interval_ms = 1000, count = 1, i;
 	double *lat, ms;
@@ -453,7 +455,8 @@ main(int argc, char *argv[])
 			timeout_ms = 10000;
 		if ((p.cache = dmd_cache_open(cache_url, errbuf,
 		    sizeof(errbuf))) == NULL)
-			errx(DMD_EXIT_USAGE, "cache \"%s\": %s", cache_url,
+			errx(DMD_EXIT_USAGE, "cache \"%s\": %s",
+			    dmd_url_shown(cache_url, shown, sizeof(shown)),
 			    errbuf);
 		/* the probe is fresh: it never reaches the archive */
 		if (dmd_fetch_init(&p.fetch, p.cache, *table_url ? table_url :

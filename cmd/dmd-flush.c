@@ -18,6 +18,7 @@
 #include "prog.h"
 #include "stats.h"
 #include "table.h"
+#include "url.h"
 
 #define MAX_DURATION	(100LL * 366 * 86400 * 1000)	/* ms */
 
@@ -56,6 +57,7 @@ main(int argc, char *argv[])
 	struct dmd_stats st;
 	const char *cache_url, *table_url, *errstr, *which = NULL;
 	char errbuf[DMD_ERRSTR_MAX], msg[2 * DMD_ERRSTR_MAX];
+	char shown[DMD_URL_SHOWN_MAX];
 	int ch, stats = 0, status = DMD_EXIT_OK, create = 0;
 	double t0 = dmd_mono_seconds();
 
@@ -118,7 +120,8 @@ main(int argc, char *argv[])
 		usage();
 
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)
-		errx(DMD_EXIT_USAGE, "cache \"%s\": %s", cache_url, errbuf);
+		errx(DMD_EXIT_USAGE, "cache \"%s\": %s",
+		    dmd_url_shown(cache_url, shown, sizeof(shown)), errbuf);
 	if ((table = dmd_table_open(table_url, errbuf, sizeof(errbuf))) == NULL)
 		errx(DMD_EXIT_USAGE, "table \"%s\": %s", table_url, errbuf);
 

@@ -30,6 +30,7 @@
 #include "reader.h"
 #include "rejects.h"
 #include "stats.h"
+#include "url.h"
 #include "writer.h"
 #include "xmalloc.h"
 
@@ -325,6 +326,7 @@ main(int argc, char *argv[])
 	enum dmd_format fmt = DMD_FORMAT_AUTO;
 	const char *cache_url, *spill, *errstr;
 	char errbuf[DMD_ERRSTR_MAX], defspill[PATH_MAX];
+	char shown[DMD_URL_SHOWN_MAX];
 	int64_t batch = 250000, max_delay = 200, retry_for = 30000;
 	int64_t max_clients = 1024, idle = 600000;
 	int ch, i, status;
@@ -416,7 +418,8 @@ main(int argc, char *argv[])
 	}
 
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)
-		errx(DMD_EXIT_USAGE, "cache \"%s\": %s", cache_url, errbuf);
+		errx(DMD_EXIT_USAGE, "cache \"%s\": %s",
+		    dmd_url_shown(cache_url, shown, sizeof(shown)), errbuf);
 	if (dmd_rejects_open(&in.rejects, in.rejects_path) != 0)
 		err(DMD_EXIT_USAGE, "%s", in.rejects_path);
 

@@ -32,6 +32,7 @@
 #include "reader.h"
 #include "stats.h"
 #include "timearg.h"
+#include "url.h"
 #include "xmalloc.h"
 
 static const char synopsis[] =
@@ -236,6 +237,7 @@ main(int argc, char *argv[])
 	const char *until_s = "now";
 	const char *errstr;
 	char errbuf[DMD_ERRSTR_MAX];
+	char shown[DMD_URL_SHOWN_MAX];
 	int64_t now = dmd_wall_seconds(), from, until, threads = 4;
 	size_t i;
 	int64_t step = 0;
@@ -330,7 +332,8 @@ main(int argc, char *argv[])
 			errx(DMD_EXIT_USAGE, "\"-\" reads queries from stdin: "
 			    "give it alone");
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)
-		errx(DMD_EXIT_USAGE, "cache \"%s\": %s", cache_url, errbuf);
+		errx(DMD_EXIT_USAGE, "cache \"%s\": %s",
+		    dmd_url_shown(cache_url, shown, sizeof(shown)), errbuf);
 	if (health) {
 		if (argc > 0)
 			usage();

@@ -489,6 +489,8 @@ dmd_cache_redis_open(const struct dmd_url *u, char *err, size_t errlen)
 	rc = xcalloc(1, sizeof(*rc));
 	rc->base.ops = &redis_ops;
 	rc->db = (int)db;
+	snprintf(rc->user, sizeof(rc->user), "%s", u->user);
+	snprintf(rc->password, sizeof(rc->password), "%s", u->password);
 	rc->nodes = xgrow(rc->nodes, &rc->capnodes, 1, sizeof(*rc->nodes));
 	rc->nnodes = 1;
 	memset(&rc->nodes[0], 0, sizeof(rc->nodes[0]));
@@ -507,15 +509,23 @@ struct dmd_cache *
 dmd_cache_redis_cluster_open(const char *url, char *err, size_t errlen)
 {
 	struct redis_cache *rc;
-	const char *seeds = url + strlen("redis-cluster://");
+	const char *seeds = url + strlen("redis-cluster://"), *at;
+	struct dmd_url u;
 
 	if (strchr(seeds, '/') != NULL || strchr(seeds, '?') != NULL) {
 		snprintf(err, errlen, "a cluster has no database: want "
 		    "redis-cluster://HOST:PORT[,HOST:PORT...]");
 		return NULL;
 	}
+	/* USER:PASSWORD@ for AUTH on every node, not a node */
+	if (dmd_url_parse(url, &u, err, errlen) != 0)
+		return NULL;
+	if ((at = strrchr(seeds, '@')) != NULL)
+		seeds = at + 1;
 	rc = xcalloc(1, sizeof(*rc));
 	rc->base.ops = &redis_ops;
+	snprintf(rc->user, sizeof(rc->user), "%s", u.user);
+	snprintf(rc->password, sizeof(rc->password), "%s", u.password);
 	if (dmd_rc_open_nodes(rc, seeds, err, errlen) != 0) {
 		dmd_rc_close_nodes(rc);
 		free(rc);

@@ -100,6 +100,30 @@ dmd_rc_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* AUTH on node n's new connection, as the URL's USER:PASSWORD@ says.
+ * 0, or -1 with the error set (the server's, which never quotes the
+ * password) and the connection dropped. */
+static int
+auth(struct redis_cache *rc, struct rc_node *n)
+{
+	redisReply *r;
+
+	if (rc->user[0] != '\0')
+		r = redisCommand(n->ctx, "AUTH %s %s", rc->user, rc->password);
+	else
+		r = redisCommand(n->ctx, "AUTH %s", rc->password);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		dmd_rc_seterr(rc, r ? DMD_ERR_CONFIG : DMD_ERR_IO,
+		    "redis AUTH failed: %s", r ? r->str : n->ctx->errstr);
+		if (r != NULL)
+			freeReplyObject(r);
+		drop_node(n);
+		return -1;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
 /* Connect node n if it is not.  0, or -1 with the error set. */
 static int
 connect_node(struct redis_cache *rc, struct rc_node *n)
@@ -133,6 +157,8 @@ connect_node(struct redis_cache *rc, struct rc_node *n)
 		return -1;
 	}
 	redisSetTimeout(n->ctx, tv);
+	if (rc->password[0] != '\0' && auth(rc, n) != 0)
+		return -1;
 	if (rc->db != 0) {
 		r = redisCommand(n->ctx, "SELECT %d", rc->db);
 		if (r == NULL || r->type == REDIS_REPLY_ERROR) {

@@ -33,6 +33,8 @@ struct rc_cmd {
 struct redis_cache {
 	struct dmd_cache base;
 	int		 db;
+	char		 user[128];	/* AUTH on connecting, if password */
+	char		 password[256];
 	/* connections (cache_redis_conn.c) */
 	struct rc_node	*nodes;		/* one server: nodes[0] */
 	size_t		 nnodes, capnodes;

@@ -290,6 +290,7 @@ dmd_listen_run(struct dmd_listen *l, int64_t deadline_ms, dmd_listen_cb *cb,
 {
 	struct client *c;
 	int64_t now = dmd_mono_ms(), wait = ROUND_MS;
+	uint64_t lines;
 	size_t i, np = 0, polled;
 	int accepting, rc, rv = 0;
 
@@ -323,23 +324,30 @@ dmd_listen_run(struct dmd_listen *l, int64_t deadline_ms, dmd_listen_cb *cb,
 	/* the clients as they were when polled; new ones wait a round */
 	for (i = 0; i < polled && rv == 0; i++, np++) {
 		c = l->c[i];
-		if (!c->ready && !(l->pfd[np].revents &
+		if (c->ready || (l->pfd[np].revents &
 		    (POLLIN | POLLHUP | POLLERR))) {
-			if (l->idle_ms > 0 && now - c->last_ms > l->idle_ms) {
-				l->n.timeouts++;
-				if (dropped(c, cb, arg, "the client idled past "
-				    "the idle timeout") != 0)
-					rv = -1;
-				drop_client(l, c);
+			lines = c->r.lineno;
+			if ((rc = serve(l, c, ROUND_LINES, cb, arg)) < 0) {
+				rv = -1;
+				continue;
 			}
-			continue;
+			if (rc == 1) {
+				drop_client(l, c);
+				continue;
+			}
+			/* idle is without a whole line: a client that
+			 * trickles a byte at a time (slow loris) or an
+			 * endless line is not busy */
+			if (c->r.lineno != lines)
+				c->last_ms = now;
 		}
-		if (l->pfd[np].revents)
-			c->last_ms = now;
-		if ((rc = serve(l, c, ROUND_LINES, cb, arg)) < 0)
-			rv = -1;
-		else if (rc == 1)
+		if (l->idle_ms > 0 && now - c->last_ms > l->idle_ms) {
+			l->n.timeouts++;
+			if (dropped(c, cb, arg, "the client idled past "
+			    "the idle timeout") != 0)
+				rv = -1;
 			drop_client(l, c);
+		}
 	}
 	sweep(l);
 	return rv;

@@ -48,10 +48,40 @@ decode(const char *s, size_t n, char *out, size_t outlen)
 	return 0;
 }
 
+/* The '@' that ends the USER:PASSWORD@ of authority [auth, end), the
+ * last one, or NULL. */
+static const char *
+userinfo(const char *auth, const char *end)
+{
+	const char *at = NULL, *p;
+
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	return at;
+}
+
+const char *
+dmd_url_shown(const char *url, char *buf, size_t buflen)
+{
+	const char *auth, *end, *at, *colon;
+
+	snprintf(buf, buflen, "%s", url);
+	if ((auth = strstr(url, "://")) == NULL)
+		return buf;
+	auth += 3;
+	end = auth + strcspn(auth, "/?");
+	if ((at = userinfo(auth, end)) == NULL ||
+	    (colon = memchr(auth, ':', at - auth)) == NULL)
+		return buf;
+	snprintf(buf, buflen, "%.*s***%s", (int)(colon + 1 - url), url, at);
+	return buf;
+}
+
 int
 dmd_url_parse(const char *s, struct dmd_url *u, char *err, size_t errlen)
 {
-	const char *p, *auth, *end, *q;
+	const char *p, *auth, *end, *q, *at, *pc;
 	size_t n;
 
 	memset(u, 0, sizeof(*u));
@@ -78,6 +108,18 @@ dmd_url_parse(const char *s, struct dmd_url *u, char *err, size_t errlen)
 	end = memchr(auth, '/', q - auth);
 	if (end == NULL)
 		end = q;
+	if ((at = userinfo(auth, end)) != NULL) {
+		pc = memchr(auth, ':', at - auth);
+		if (decode(auth, (pc ? pc : at) - auth, u->user,
+		    sizeof(u->user)) != 0 || (pc != NULL &&
+		    decode(pc + 1, at - pc - 1, u->password,
+		    sizeof(u->password)) != 0)) {
+			/* not quoted: it may hold the password */
+			snprintf(err, errlen, "bad user or password");
+			return -1;
+		}
+		auth = at + 1;
+	}
 	/* host[:port]; a list "h1:p1,h2:p2" is kept whole in host */
 	n = end - auth;
 	if (n >= sizeof(u->host)) {

@@ -5,9 +5,15 @@
  * unix:///PATH[?db=N] for the cache today; file://, dynamodb://, s3://,
  * kinesis:// and redis-cluster:// as later tiers arrive.  This module only
  * splits a URL into parts; each backend checks what it needs.
+ *
+ * A URL may carry USER:PASSWORD@ (or :PASSWORD@) before the host, for
+ * Redis's AUTH: they go to user and password, never into host, and no
+ * message of this module quotes them.
  */
 #ifndef DMD_URL_H
 #define DMD_URL_H
+
+#include <stddef.h>
 
 #define DMD_URL_MAX	1024
 
@@ -17,10 +23,18 @@ struct dmd_url {
 	int	 port;		/* 0 if none given */
 	char	 path[DMD_URL_MAX];	/* decoded; starts with '/' if any */
 	char	 query[DMD_URL_MAX];	/* raw text after '?' */
+	char	 user[128];	/* decoded; "" if none given */
+	char	 password[256];	/* decoded; "" if none given */
 };
 
 /* Split s into u.  Returns 0, or -1 with a reason in err (errlen bytes). */
 int dmd_url_parse(const char *s, struct dmd_url *u, char *err, size_t errlen);
+
+/* url as it may be printed: the password of its USER:PASSWORD@, if any,
+ * replaced by "***", in buf (buflen bytes, DMD_URL_SHOWN_MAX is enough);
+ * returns buf. */
+#define DMD_URL_SHOWN_MAX	(DMD_URL_MAX + 8)
+const char *dmd_url_shown(const char *url, char *buf, size_t buflen);
 
 /* Value of parameter key in the query part, copied to buf (buflen
  * bytes).  Returns 0 if present, -1 if not. */
