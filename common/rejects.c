@@ -2,17 +2,32 @@
  * rejects.c - rejected input, reported and kept (see rejects.h).
  */
 #include <err.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rejects.h"
 
 int
 dmd_rejects_open(struct dmd_rejects *r, const char *path)
 {
+	int fd, e;
+
 	memset(r, 0, sizeof(*r));
 	r->path = path;
-	if (path != NULL && (r->fp = fopen(path, "a")) == NULL)
+	if (path == NULL)
+		return 0;
+	/* as fopen(path, "a"), but never through a planted link */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC, 0666)) == -1)
 		return -1;
+	if ((r->fp = fdopen(fd, "a")) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	return 0;
 }
 
@@ -40,6 +55,10 @@ dmd_rejects_line(struct dmd_rejects *r, const struct dmd_parser *p,
 			len = DMD_LINE_MAX;
 		fwrite(line, 1, len, r->fp);
 		putc('\n', r->fp);
+		/* stdio writes when its buffer fills: a failure then is
+		 * not seen by fclose() */
+		if (ferror(r->fp) && r->err == 0)
+			r->err = errno ? errno : EIO;
 	}
 }
 
@@ -60,7 +79,10 @@ dmd_rejects_close(struct dmd_rejects *r)
 	if (r->shown > DMD_REJECTS_SHOWN)
 		warnx("%llu more rejects not shown",
 		    (unsigned long long)(r->shown - DMD_REJECTS_SHOWN));
-	if (r->fp != NULL && fclose(r->fp) != 0) {
+	if (r->fp != NULL && fclose(r->fp) != 0 && r->err == 0)
+		r->err = errno;
+	if (r->err != 0) {
+		errno = r->err;
 		warn("%s", r->path);
 		rv = -1;
 	}

@@ -183,7 +183,7 @@ open_end(struct file_stream *fs, int p, int flags, char *path, size_t len)
 	int fd;
 
 	fmt(path, len, "%s/p%03d/end", fs->dir, p);
-	if ((fd = open(path, flags | O_CLOEXEC, 0644)) < 0)
+	if ((fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
 		seterr(fs, DMD_ERR_IO, "cannot open", path);
 	return fd;
 }
@@ -224,7 +224,8 @@ file_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 		base = end;	/* a new segment */
 	newseg = nb == 0 || base != bases[nb - 1];
 	seg_path(fs, p, base, spath, sizeof(spath));
-	if ((sfd = open(spath, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
+	if ((sfd = open(spath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0644)) < 0 ||
 	    fstat(sfd, &st) != 0) {
 		seterr(fs, DMD_ERR_IO, "cannot open", spath);
 		goto out;
@@ -566,8 +567,10 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
 		fmt(tmp, sizeof(tmp), "%s/.stream.%ld", fs->dir,
 		    (long)getpid());
 		fmt(line, sizeof(line), "dmd-stream 1 %d\n", partitions);
-		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644)) < 0 || dmd_write_all(fd, (const unsigned char *)
+		/* a new file, never one planted at the name */
+		(void)unlink(tmp);
+		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644)) < 0 || dmd_write_all(fd, (const unsigned char *)
 		    line, strlen(line)) != 0 || dmd_datasync(fd) != 0) {
 			fmt(err, errlen, "cannot write %s: %s", tmp,
 			    strerror(errno));

@@ -339,6 +339,20 @@ iterator(struct kin_stream *k, int p, const char *pos, char *it,
 	return 0;
 }
 
+/* A record's ApproximateArrivalTimestamp (seconds, a JSON number) in
+ * Unix ms; 0 if missing or out of range (a double too big for int64_t
+ * would be undefined behaviour to convert). */
+static int64_t
+arrival_ms(yajl_val ts)
+{
+	double ms;
+
+	if (!YAJL_IS_NUMBER(ts))
+		return 0;
+	ms = strtod(ts->u.number.r, NULL) * 1e3;
+	return ms > 0 && ms < 9e18 ? (int64_t)ms : 0;
+}
+
 static int
 kin_read(struct dmd_stream *s, int p, const char *from, dmd_record_cb *cb,
     void *arg)
@@ -396,8 +410,7 @@ kin_read(struct dmd_stream *s, int p, const char *from, dmd_record_cb *cb,
 			snprintf(pos, sizeof(pos), "%s", seq->u.string);
 			rec.data = k->bin;
 			rec.len = (size_t)n;
-			rec.time_ms = YAJL_IS_NUMBER(ts) ?
-			    (int64_t)(strtod(ts->u.number.r, NULL) * 1e3) : 0;
+			rec.time_ms = arrival_ms(ts);
 			rec.next = pos;
 			if (cb(arg, &rec) != 0)
 				stop = 1;

@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fsutil.h"
 #include "output.h"
 #include "writer.h"
+#include "xmalloc.h"
 
 #define BACKOFF_FIRST_MS	100
 #define BACKOFF_MAX_MS		2000
@@ -50,7 +52,7 @@ dmd_writer_init(struct dmd_writer *w, struct dmd_cache *cache)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, sender, w) != 0)
-		abort();	/* like an allocation failure */
+		dmd_oom(0);	/* like an allocation failure */
 }
 
 /* Write the batch, in arrival order, to the spill file and fsync it. */
@@ -58,12 +60,16 @@ static int
 spill_batch(struct dmd_writer *w, struct dmd_batch *b)
 {
 	struct dmd_output out;
-	size_t i;
-	int fd;
+	FILE *m;
+	char *buf = NULL;
+	size_t i, len = 0;
+	int fd, rv;
 
 	if (w->spill == NULL) {
+		/* never through a link planted at a name that may be
+		 * guessed (TMPDIR/dmd-ingest.PID.spill) */
 		fd = open(w->spill_path, O_WRONLY | O_CREAT | O_APPEND |
-		    O_CLOEXEC, 0600);
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 || (w->spill = fdopen(fd, "a")) == NULL) {
 			snprintf(w->errstr, sizeof(w->errstr),
 			    "cannot open spill file %s: %s", w->spill_path,
@@ -74,22 +80,28 @@ spill_batch(struct dmd_writer *w, struct dmd_batch *b)
 		}
 		notice(w, "spilling unstored points to %s", w->spill_path);
 	}
-	dmd_output_init(&out, w->spill, DMD_OUT_NDJSON);
+	/* the batch in one write: appends of other writers of the same
+	 * file (O_APPEND) come before or after it, never inside a line */
+	if ((m = open_memstream(&buf, &len)) == NULL)
+		dmd_oom(0);
+	dmd_output_init(&out, m, DMD_OUT_NDJSON);
 	for (i = 0; i < b->npoints; i++) {
 		const struct dmd_batch_point *bp = &b->points[i];
 
 		dmd_output_point(&out, dmd_batch_name(b, bp->series),
 		    b->series[bp->series].namelen, bp->time, bp->value);
 	}
-	if (fflush(w->spill) != 0 || ferror(w->spill) ||
-	    fsync(fileno(w->spill)) != 0) {
+	rv = fclose(m) != 0 || dmd_write_all(fileno(w->spill),
+	    (unsigned char *)buf, len) != 0 || fsync(fileno(w->spill)) != 0 ?
+	    -1 : 0;
+	if (rv != 0)
 		snprintf(w->errstr, sizeof(w->errstr),
 		    "cannot write spill file %s: %s", w->spill_path,
 		    strerror(errno));
-		return -1;
-	}
-	w->spilled += b->npoints;
-	return 0;
+	else
+		w->spilled += b->npoints;
+	free(buf);
+	return rv;
 }
 
 /* Store one batch (in the sender thread): retries, then spill. */

@@ -207,6 +207,32 @@ redis_stops_mid_stream() {
 	query_is "$T/in"
 }
 
+@test "two ingests spilling into one file at once: every line whole, each point once" {
+	gen -H 200 -d 60000 -s 1700000000 >"$T/a"	# 200000 points each
+	gen -H 200 -d 60000 -s 1800000000 >"$T/b"
+	dmd_redis_stop TERM
+	# batches of 20000 points, about 1.3 MB of spill each: far more
+	# than a stdio buffer, so the two writers' appends would interleave
+	# inside lines if a batch were not written in one go
+	dmd-ingest --batch 20000 --retry-for 0 --spill "$T/spill" "$T/a" \
+	    2>"$T/err.a" 3>&- &
+	pa=$!
+	dmd-ingest --batch 20000 --retry-for 0 --spill "$T/spill" "$T/b" \
+	    2>"$T/err.b" 3>&- &
+	pb=$!
+	sa=0 sb=0
+	wait "$pa" || sa=$?
+	wait "$pb" || sb=$?
+	assert_equal "$sa $sb" "3 3"
+	cat "$T/a" "$T/b" >"$T/in"
+	same_points "$T/in" "$T/spill"
+
+	dmd_redis_restart
+	run dmd-ingest <"$T/spill"
+	assert_success
+	query_is "$T/in"
+}
+
 @test "spills to TMPDIR/dmd-ingest.PID.spill when neither --spill nor DMD_SPILL is given" {
 	gen -H 3 -d 120 -s 1700000000 >"$T/in"	# 60 points
 	mkdir "$T/tmp"
