@@ -100,21 +100,16 @@ dmd_rc_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* AUTH on node n's new connection, as the URL's USER:PASSWORD@ says.
- * 0, or -1 with the error set (the server's, which never quotes the
- * password) and the connection dropped. */
+/* The answer r to a command that sets up node n's new connection (AUTH,
+ * SELECT); fmt says which failed, with one %s for why.  0, or -1 with the error set (the server's, which never
+ * quotes a password) and the connection dropped. */
 static int
-auth(struct redis_cache *rc, struct rc_node *n)
+setup_reply(struct redis_cache *rc, struct rc_node *n, const char *fmt,
+    redisReply *r)
 {
-	redisReply *r;
-
-	if (rc->user[0] != '\0')
-		r = redisCommand(n->ctx, "AUTH %s %s", rc->user, rc->password);
-	else
-		r = redisCommand(n->ctx, "AUTH %s", rc->password);
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		dmd_rc_seterr(rc, r ? DMD_ERR_CONFIG : DMD_ERR_IO,
-		    "redis AUTH failed: %s", r ? r->str : n->ctx->errstr);
+		dmd_rc_seterr(rc, r ? DMD_ERR_CONFIG : DMD_ERR_IO, fmt,
+		    r ? r->str : n->ctx->errstr);
 		if (r != NULL)
 			freeReplyObject(r);
 		drop_node(n);
@@ -124,6 +119,18 @@ auth(struct redis_cache *rc, struct rc_node *n)
 	return 0;
 }
 
+/* AUTH on node n's new connection, as the URL's USER:PASSWORD@ says. */
+static int
+auth(struct redis_cache *rc, struct rc_node *n)
+{
+	if (rc->user[0] != '\0')
+		return setup_reply(rc, n, "redis AUTH failed: %s",
+		    redisCommand(n->ctx, "AUTH %s %s", rc->user,
+		    rc->password));
+	return setup_reply(rc, n, "redis AUTH failed: %s",
+	    redisCommand(n->ctx, "AUTH %s", rc->password));
+}
+
 /* Connect node n if it is not.  0, or -1 with the error set. */
 static int
 connect_node(struct redis_cache *rc, struct rc_node *n)
@@ -131,7 +138,6 @@ connect_node(struct redis_cache *rc, struct rc_node *n)
 	struct timeval ct = { CONNECT_TIMEOUT_MS / 1000,
 	    (CONNECT_TIMEOUT_MS % 1000) * 1000 };
 	struct timeval tv = { COMMAND_TIMEOUT_MS / 1000, 0 };
-	redisReply *r;
 
 	if (n->ctx != NULL)
 		return 0;
@@ -159,19 +165,9 @@ connect_node(struct redis_cache *rc, struct rc_node *n)
 	redisSetTimeout(n->ctx, tv);
 	if (rc->password[0] != '\0' && auth(rc, n) != 0)
 		return -1;
-	if (rc->db != 0) {
-		r = redisCommand(n->ctx, "SELECT %d", rc->db);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			dmd_rc_seterr(rc, r ? DMD_ERR_CONFIG : DMD_ERR_IO,
-			    "redis SELECT failed: %s",
-			    r ? r->str : n->ctx->errstr);
-			if (r != NULL)
-				freeReplyObject(r);
-			drop_node(n);
-			return -1;
-		}
-		freeReplyObject(r);
-	}
+	if (rc->db != 0 && setup_reply(rc, n, "redis SELECT failed: %s",
+	    redisCommand(n->ctx, "SELECT %d", rc->db)) != 0)
+		return -1;
 	return 0;
 }
 
