@@ -440,7 +440,7 @@ file_oldest(struct dmd_stream *s, int p, char *pos)
 	uint64_t *bases, end;
 	size_t nb;
 
-	if (segments(fs, p, &bases, &nb) != 0 || committed(fs, p, &end) != 0)
+	if (committed(fs, p, &end) != 0 || segments(fs, p, &bases, &nb) != 0)
 		return -1;
 	fmt(pos, DMD_STREAM_POS_MAX, "%" PRIu64, nb > 0 && bases[0] < end ?
 	    bases[0] : end);
