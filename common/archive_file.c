@@ -252,16 +252,9 @@ file_get(struct dmd_archive *a, const char *key, uint64_t off, size_t len,
 		fa->getfd = fd;
 		fmt(fa->getkey, sizeof(fa->getkey), "%s", key);
 	}
-	while (n < len) {
-		r = pread(fd, buf + n, len - n, (off_t)(off + n));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return seterr(fa, "cannot read", path);
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
+	if ((r = dmd_pread_all(fd, buf, len, (off_t)off)) == -1)
+		return seterr(fa, "cannot read", path);
+	n = (size_t)r;
 	*got = n;
 	fa->base.bytes_read += n;
 	account(fa, t0);
