@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "prog.h"
 #include "sha256.h"
+#include "url.h"
 #include "xmalloc.h"
 
 #define LOCK_LEASE_S	(6 * 3600)	/* longest archive run */
@@ -231,7 +232,7 @@ s3_list(struct dmd_archive *a, const char *prefix, dmd_object_cb *cb,
 		snprintf(url, sizeof(url), "%s?", s->base_url);
 		if (token[0] != '\0') {
 			strcat(url, "continuation-token=");
-			if (dmd_aws_encode(url, sizeof(url), token, 0) != 0)
+			if (dmd_url_encode(url, sizeof(url), token, 0) != 0)
 				return fail(s, DMD_ERR_REPLY, "list",
 				    "continuation token too long");
 			strcat(url, "&");
@@ -239,7 +240,7 @@ s3_list(struct dmd_archive *a, const char *prefix, dmd_object_cb *cb,
 		snprintf(url + strlen(url), sizeof(url) - strlen(url),
 		    "delimiter=%%2F&list-type=2&max-keys=%d&prefix=",
 		    LIST_PAGE);
-		if (dmd_aws_encode(url, sizeof(url), full, 0) != 0)
+		if (dmd_url_encode(url, sizeof(url), full, 0) != 0)
 			return fail(s, DMD_ERR_CONFIG, "list", "prefix too long");
 		if (request(s, "GET", url, h, NULL, 0) != 0) {
 			rv = -1;

@@ -60,9 +60,4 @@ struct dmd_url;
 int dmd_aws_where(const struct dmd_url *u, const char *service,
     char *region, char *endpoint, int *given, char *err, size_t errlen);
 
-/* Append s to out (outlen bytes) encoded as RFC 3986 wants in a
- * canonical query string: unreserved characters as they are, the rest
- * as %XX; with slash_ok, '/' too (for paths).  -1 if it does not fit. */
-int dmd_aws_encode(char *out, size_t outlen, const char *s, int slash_ok);
-
 #endif

@@ -209,3 +209,33 @@ dmd_url_params_only(const struct dmd_url *u, const char *const *keys,
 	}
 	return 0;
 }
+
+int
+dmd_url_encode(char *out, size_t outlen, const char *s, int slash_ok)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = strlen(out), o0 = o;
+	unsigned char c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~' || (slash_ok && c == '/')) {
+			if (o + 1 >= outlen)
+				goto full;
+			out[o++] = (char)c;
+		} else {
+			if (o + 3 >= outlen)
+				goto full;
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+full:
+	out[o0] = '\0';	/* as it was: still a string */
+	return -1;
+}

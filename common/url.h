@@ -47,4 +47,10 @@ int dmd_url_param(const struct dmd_url *u, const char *key, char *buf,
 int dmd_url_params_only(const struct dmd_url *u, const char *const *keys,
     char *err, size_t errlen);
 
+/* Append s to out (outlen bytes, a string) encoded as RFC 3986 wants,
+ * as SigV4's canonical query string does too: unreserved characters as
+ * they are, the rest as %XX; with slash_ok, '/' too (for paths).  -1,
+ * with out as it was, if it does not fit. */
+int dmd_url_encode(char *out, size_t outlen, const char *s, int slash_ok);
+
 #endif

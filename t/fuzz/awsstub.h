@@ -7,8 +7,8 @@
  * that starts with three digits and a space has that HTTP status (the
  * rest is its body); any other has status 200 and is all body.  When the
  * responses run out, a request fails as a lost connection does.  The
- * clock moves a second per look and never sleeps, so wait loops end at
- * once.  Included by one target file only: it defines the functions
+ * clock is fakeclock.h's, a second per look, so wait loops end at once.
+ * Included by one target file only: it defines the functions
  * (and the two of common/cache.c the backends call, which would bring
  * all of the cache in).
  */
@@ -18,13 +18,12 @@
 #include <string.h>
 
 #include "aws.h"
-#include "clock.h"
+#include "fakeclock.h"
 #include "url.h"
 
 static const char	*stub_in;	/* what is left of the input */
 static size_t		 stub_left;
 static int		 stub_out;	/* 1: the input is used up */
-static int64_t		 stub_ms = 1800000000000LL;
 
 static void
 stub_start(const uint8_t *data, size_t size)
@@ -131,66 +130,4 @@ dmd_aws_where(const struct dmd_url *u, const char *service, char *region,
 	snprintf(endpoint, DMD_URL_MAX, "http://127.0.0.1:9");
 	*given = 1;
 	return 0;
-}
-
-/* As common/aws.c's (which needs libcurl). */
-int
-dmd_aws_encode(char *out, size_t outlen, const char *s, int slash_ok)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = strlen(out), o0 = o;
-	unsigned char c;
-
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~' || (slash_ok && c == '/')) {
-			if (o + 1 >= outlen)
-				goto full;
-			out[o++] = (char)c;
-		} else {
-			if (o + 3 >= outlen)
-				goto full;
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return 0;
-full:
-	out[o0] = '\0';
-	return -1;
-}
-
-int64_t
-dmd_mono_ms(void)
-{
-	return stub_ms += 1000;
-}
-
-double
-dmd_mono_seconds(void)
-{
-	return (double)dmd_mono_ms() / 1e3;
-}
-
-int64_t
-dmd_wall_ms(void)
-{
-	return dmd_mono_ms();
-}
-
-int64_t
-dmd_wall_seconds(void)
-{
-	return dmd_mono_ms() / 1000;
-}
-
-void
-dmd_sleep_ms(int64_t ms, volatile int *stop)
-{
-	(void)stop;
-	stub_ms += ms;
 }

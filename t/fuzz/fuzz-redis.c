@@ -25,8 +25,10 @@
 
 #include <hiredis/hiredis.h>
 
+#define FAKECLOCK_STEP_MS	7
+
 #include "cache.h"
-#include "clock.h"
+#include "fakeclock.h"
 #include "prog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -74,40 +76,7 @@ redisConnectUnixWithTimeout(const char *path, const struct timeval tv)
 	return fake_connect();
 }
 
-/* clock.c's without sleeping, prog.c's without the host's processes. */
-static int64_t now_ms = 1800000000000LL;
-
-int64_t
-dmd_mono_ms(void)
-{
-	return now_ms += 7;
-}
-
-double
-dmd_mono_seconds(void)
-{
-	return (double)dmd_mono_ms() / 1e3;
-}
-
-int64_t
-dmd_wall_ms(void)
-{
-	return dmd_mono_ms();
-}
-
-int64_t
-dmd_wall_seconds(void)
-{
-	return dmd_mono_ms() / 1000;
-}
-
-void
-dmd_sleep_ms(int64_t ms, volatile int *stop)
-{
-	(void)stop;
-	now_ms += ms;
-}
-
+/* prog.c's without the host's processes. */
 const char *
 dmd_hostname(void)
 {

@@ -1,7 +1,7 @@
 /*
  * test-sigv4.c - unit tests of what signs our AWS requests: SHA-256
- * (common/sha256.c) against the FIPS 180-4 examples, dmd_aws_encode(),
- * and the Authorization header that libcurl computes for
+ * (common/sha256.c) against the FIPS 180-4 examples, dmd_url_encode()
+ * (common/url.c), and the Authorization header that libcurl computes for
  * dmd_aws_request() (common/aws.c, common/http.c) against AWS's
  * published Signature Version 4 test suite (credentials AKIDEXAMPLE,
  * region us-east-1, service "service", 20150830T123600Z).
@@ -32,6 +32,7 @@
 #include "aws.h"
 #include "sha256.h"
 #include "tap.h"
+#include "url.h"
 
 #define N(x)	(sizeof(x) / sizeof((x)[0]))
 
@@ -134,7 +135,7 @@ test_sha256(void)
 	is(got, fips[0].want, "sha256 of (NULL, 0) is that of \"\"");
 }
 
-/* --- dmd_aws_encode() ------------------------------------------------ */
+/* --- dmd_url_encode() ------------------------------------------------ */
 
 static void
 test_encode(void)
@@ -162,7 +163,7 @@ test_encode(void)
 
 	for (i = 0; i < N(v); i++) {
 		out[0] = '\0';
-		rc = dmd_aws_encode(out, sizeof(out), v[i].in, v[i].slash_ok);
+		rc = dmd_url_encode(out, sizeof(out), v[i].in, v[i].slash_ok);
 		ok(rc == 0, "encode \"%s\"%s: fits", v[i].want,
 		    v[i].slash_ok ? " (a path)" : "");
 		is(out, v[i].want, "encode \"%s\"%s", v[i].want,
@@ -170,25 +171,25 @@ test_encode(void)
 	}
 	/* appends */
 	strcpy(out, "prefix=");
-	ok(dmd_aws_encode(out, sizeof(out), "a/b c", 0) == 0 &&
+	ok(dmd_url_encode(out, sizeof(out), "a/b c", 0) == 0 &&
 	    strcmp(out, "prefix=a%2Fb%20c") == 0, "appends to what is there");
 	/* exactly full, and one byte short */
 	small[0] = '\0';
-	ok(dmd_aws_encode(small, sizeof(small), "abcdefg", 0) == 0 &&
+	ok(dmd_url_encode(small, sizeof(small), "abcdefg", 0) == 0 &&
 	    strcmp(small, "abcdefg") == 0, "7 bytes and the NUL fit in 8");
 	small[0] = '\0';
-	ok(dmd_aws_encode(small, sizeof(small), "abcdefgh", 0) == -1,
+	ok(dmd_url_encode(small, sizeof(small), "abcdefgh", 0) == -1,
 	    "8 bytes do not fit in 8");
 	small[0] = '\0';
-	ok(dmd_aws_encode(small, sizeof(small), "abcd ", 0) == 0 &&
+	ok(dmd_url_encode(small, sizeof(small), "abcd ", 0) == 0 &&
 	    strcmp(small, "abcd%20") == 0, "an escape that ends at the NUL fits");
 	small[0] = '\0';
-	ok(dmd_aws_encode(small, sizeof(small), "abcde ", 0) == -1,
+	ok(dmd_url_encode(small, sizeof(small), "abcde ", 0) == -1,
 	    "an escape one byte past does not");
 	/* what is left after a failure: the string as it was */
 	memset(small, 'X', sizeof(small));
 	small[0] = '\0';
-	rc = dmd_aws_encode(small, sizeof(small), "abcdefghij", 0);
+	rc = dmd_url_encode(small, sizeof(small), "abcdefghij", 0);
 	ok(rc == -1 && small[0] == '\0',
 	    "after -1 the buffer holds the string it held before");
 }
