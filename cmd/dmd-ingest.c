@@ -8,7 +8,6 @@
  */
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <netdb.h>
@@ -280,8 +279,9 @@ ingest_clients(struct ingest *in)
 /* Ingest one input.  Returns -1 when points can no longer be stored or
  * spilled, or a signal asked us to stop. */
 static int
-ingest_fd(struct ingest *in, int fd, const char *fname)
+ingest_fd(void *arg, int fd, const char *fname)
 {
+	struct ingest *in = arg;
 	struct dmd_reader r;
 	const char *line;
 	size_t len;
@@ -450,23 +450,9 @@ main(int argc, char *argv[])
 			warnx("listening on %s", dmd_listen_addr(in.listen, i,
 			    addr, sizeof(addr)));
 		in.fatal = ingest_clients(&in) != 0;
-	} else if (argc == 0)
-		in.fatal = ingest_fd(&in, STDIN_FILENO, "stdin") != 0;
-	for (i = 0; i < argc && !in.fatal; i++) {
-		int fd;
-
-		if (strcmp(argv[i], "-") == 0) {
-			in.fatal = ingest_fd(&in, STDIN_FILENO, "stdin") != 0;
-			continue;
-		}
-		if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0) {
-			warn("%s", argv[i]);
-			in.ioerr = 1;
-			continue;
-		}
-		in.fatal = ingest_fd(&in, fd, argv[i]) != 0;
-		close(fd);
-	}
+	} else
+		in.fatal = dmd_each_input(argc, argv, ingest_fd, &in,
+		    &in.ioerr, &stop_signal) != 0;
 	/* the last marks: everything read is stored by now, or spilled */
 	if (in.cpfile != NULL && !in.fatal && checkpoint(&in) != 0)
 		in.fatal = 1;

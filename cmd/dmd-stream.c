@@ -16,7 +16,6 @@
  */
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -121,8 +120,9 @@ on_notice(void *arg, const char *msg)
 /* Put one input.  Returns -1 when points can no longer be appended or
  * spilled; a signal stops reading, and what was read is put. */
 static int
-put_fd(struct put *u, int fd, const char *fname)
+put_fd(void *arg, int fd, const char *fname)
 {
+	struct put *u = arg;
 	struct dmd_reader r;
 	const char *line;
 	size_t len, i;
@@ -163,7 +163,7 @@ cmd_put(struct dmd_stream *log, int argc, char **argv,
 	struct put u;
 	uint64_t removed = 0;
 	double t0 = dmd_mono_seconds();
-	int i, fd, status, failed = 0, trimerr = 0;
+	int status, trimerr = 0;
 
 	memset(&u, 0, sizeof(u));
 	dmd_parser_init(&u.parser, o->format);
@@ -180,21 +180,7 @@ cmd_put(struct dmd_stream *log, int argc, char **argv,
 	snprintf(u.writer.spill_path, sizeof(u.writer.spill_path), "%s",
 	    o->spill);
 
-	if (argc == 0)
-		failed = put_fd(&u, STDIN_FILENO, "stdin") != 0;
-	for (i = 0; i < argc && !failed && !stop_signal; i++) {
-		if (strcmp(argv[i], "-") == 0) {
-			failed = put_fd(&u, STDIN_FILENO, "stdin") != 0;
-			continue;
-		}
-		if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0) {
-			warn("%s", argv[i]);
-			u.ioerr = 1;
-			continue;
-		}
-		failed = put_fd(&u, fd, argv[i]) != 0;
-		close(fd);
-	}
+	dmd_each_input(argc, argv, put_fd, &u, &u.ioerr, &stop_signal);
 	/* what was read is appended (or spilled), a signal or not */
 	if (dmd_writer_finish(&u.writer) != 0) {
 		warnx("%s", u.writer.errstr);

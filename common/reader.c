@@ -1,7 +1,9 @@
 /*
  * reader.c - buffered line reader with a length cap (see reader.h).
  */
+#include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,4 +133,34 @@ dmd_reader_next(struct dmd_reader *r, int64_t deadline_ms, const char **line,
 		if ((rc = fill(r, deadline_ms)) != DMD_READ_LINE)
 			return rc;
 	}
+}
+
+int
+dmd_each_input(int argc, char *const *argv,
+    int (*fn)(void *arg, int fd, const char *name), void *arg, int *ioerr,
+    volatile int *stop)
+{
+	int i, fd, rv;
+
+	if (argc == 0)
+		return *stop || fn(arg, STDIN_FILENO, "stdin") != 0 ? -1 : 0;
+	for (i = 0; i < argc; i++) {
+		if (*stop)
+			return -1;
+		if (strcmp(argv[i], "-") == 0) {
+			if (fn(arg, STDIN_FILENO, "stdin") != 0)
+				return -1;
+			continue;
+		}
+		if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0) {
+			warn("%s", argv[i]);
+			*ioerr = 1;
+			continue;
+		}
+		rv = fn(arg, fd, argv[i]);
+		close(fd);
+		if (rv != 0)
+			return -1;
+	}
+	return 0;
 }

@@ -60,4 +60,14 @@ void dmd_reader_release(struct dmd_reader *r);
 int dmd_reader_next(struct dmd_reader *r, int64_t deadline_ms,
     const char **line, size_t *len);
 
+/* The inputs of a filter: call fn(arg, fd, name) for each file named in
+ * the argc names of argv, where "-" (and no names at all) is standard
+ * input, named "stdin".  A file that cannot be opened is warned of, sets
+ * *ioerr and is passed over, as cat(1) does.  Returns 0 when every input
+ * was read, or -1 as soon as fn returns non-zero (points can no longer
+ * be stored) or *stop is set (a signal: the rest is not read). */
+int dmd_each_input(int argc, char *const *argv,
+    int (*fn)(void *arg, int fd, const char *name), void *arg, int *ioerr,
+    volatile int *stop);
+
 #endif
