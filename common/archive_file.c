@@ -399,7 +399,6 @@ struct dmd_archive *
 dmd_archive_file_open(const struct dmd_url *u, char *err, size_t errlen)
 {
 	struct file_archive *fa;
-	int n;
 
 	if (u->query[0] != '\0') {
 		snprintf(err, errlen, "file URL takes no parameters");
@@ -409,12 +408,8 @@ dmd_archive_file_open(const struct dmd_url *u, char *err, size_t errlen)
 	fa->base.ops = &file_ops;
 	fa->lockfd = -1;
 	fa->getfd = -1;
-	n = snprintf(fa->dir, sizeof(fa->dir), "%s%s", u->host, u->path);
-	while (n > 1 && fa->dir[n - 1] == '/')
-		fa->dir[--n] = '\0';
-	if (n == 0 || (size_t)n >= sizeof(fa->dir) - DMD_KEY_MAX - 64) {
-		snprintf(err, errlen, n == 0 ? "file URL needs a directory: "
-		    "file:///PATH" : "directory name too long");
+	if (dmd_url_dir(u, fa->dir, sizeof(fa->dir), DMD_KEY_MAX + 64, err,
+	    errlen) != 0) {
 		free(fa);
 		return NULL;
 	}

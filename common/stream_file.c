@@ -644,10 +644,6 @@ dmd_stream_file_open(const struct dmd_url *u, int partitions, char *err,
 	char val[32];
 	int64_t segment = SEGMENT_MAX;
 
-	if (u->host[0] == '\0' && u->path[0] == '\0') {
-		fmt(err, errlen, "file URL needs a directory: file:///DIR");
-		return NULL;
-	}
 	if (dmd_url_params_only(u, params, err, errlen) != 0)
 		return NULL;
 	if (dmd_url_param(u, "segment", val, sizeof(val)) == 0) {
@@ -666,8 +662,8 @@ dmd_stream_file_open(const struct dmd_url *u, int partitions, char *err,
 	fs = xcalloc(1, sizeof(*fs));
 	fs->base.ops = &file_ops;
 	fs->segment = (uint64_t)segment;
-	fmt(fs->dir, sizeof(fs->dir), "%s%s", u->host, u->path);
-	if (setup(fs, partitions == 0 ? DMD_STREAM_PARTITIONS : partitions,
+	if (dmd_url_dir(u, fs->dir, sizeof(fs->dir), 64, err, errlen) != 0 ||
+	    setup(fs, partitions == 0 ? DMD_STREAM_PARTITIONS : partitions,
 	    err, errlen, why) != 0) {
 		free(fs);
 		return NULL;

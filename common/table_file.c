@@ -740,7 +740,6 @@ struct dmd_table *
 dmd_table_file_open(const struct dmd_url *u, char *err, size_t errlen)
 {
 	struct file_table *ft;
-	int n;
 
 	if (u->query[0] != '\0') {
 		snprintf(err, errlen, "file URL takes no parameters");
@@ -749,13 +748,8 @@ dmd_table_file_open(const struct dmd_url *u, char *err, size_t errlen)
 	ft = xcalloc(1, sizeof(*ft));
 	ft->base.ops = &file_ops;
 	pthread_mutex_init(&ft->mu, NULL);
-	/* file:///abs/dir, or file://rel/dir relative to the working dir */
-	n = snprintf(ft->dir, sizeof(ft->dir), "%s%s", u->host, u->path);
-	while (n > 1 && ft->dir[n - 1] == '/')
-		ft->dir[--n] = '\0';
-	if (n == 0 || (size_t)n >= sizeof(ft->dir) - 300) {
-		snprintf(err, errlen, n == 0 ? "file URL needs a directory: "
-		    "file:///PATH" : "directory name too long");
+	if (dmd_url_dir(u, ft->dir, sizeof(ft->dir), 300, err, errlen) != 0) {
+		pthread_mutex_destroy(&ft->mu);
 		free(ft);
 		return NULL;
 	}

@@ -239,3 +239,24 @@ full:
 	out[o0] = '\0';	/* as it was: still a string */
 	return -1;
 }
+
+int
+dmd_url_dir(const struct dmd_url *u, char *dir, size_t dirlen, size_t room,
+    char *err, size_t errlen)
+{
+	int n;
+
+	n = snprintf(dir, dirlen, "%s%s", u->host, u->path);
+	if (n < 0 || (size_t)n + room >= dirlen) {
+		snprintf(err, errlen, "directory name too long");
+		return -1;
+	}
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "file URL needs a directory: "
+		    "file:///DIR");
+		return -1;
+	}
+	return 0;
+}

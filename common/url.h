@@ -53,4 +53,12 @@ int dmd_url_params_only(const struct dmd_url *u, const char *const *keys,
  * with out as it was, if it does not fit. */
 int dmd_url_encode(char *out, size_t outlen, const char *s, int slash_ok);
 
+/* The directory of a file:// URL, host and path together (file:///abs,
+ * or file://rel/dir relative to the working directory), its trailing
+ * slashes dropped, into dir (dirlen bytes) with room bytes or more to
+ * spare for the names a backend adds under it.  0, or -1 with "file URL
+ * needs a directory: file:///DIR" or "directory name too long" in err. */
+int dmd_url_dir(const struct dmd_url *u, char *dir, size_t dirlen,
+    size_t room, char *err, size_t errlen);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * test-url.c - unit tests of common/url.c: USER:PASSWORD@ kept out of
- * the host and out of messages, and dmd_url_shown().
+ * the host and out of messages, dmd_url_shown(), and the directory of a
+ * file:// URL (dmd_url_dir()).
  */
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +52,20 @@ shown(const char *url)
 	return dmd_url_shown(url, buf, sizeof(buf));
 }
 
+/* The directory of url with room bytes to spare in a 64-byte buffer:
+ * the directory, or the message. */
+static const char *
+dir_of(const char *url, size_t room)
+{
+	static char dir[64], err[200];
+	struct dmd_url u;
+
+	if (dmd_url_parse(url, &u, err, sizeof(err)) != 0)
+		return err;
+	return dmd_url_dir(&u, dir, sizeof(dir), room, err, sizeof(err)) == 0 ?
+	    dir : err;
+}
+
 int
 main(void)
 {
@@ -84,5 +99,24 @@ main(void)
 	is(shown("redis-cluster://:pw@h1:1,h2:2"),
 	    "redis-cluster://:***@h1:1,h2:2", "shown: a cluster's");
 	is(shown("not a url"), "not a url", "shown: not a URL");
+
+	is(dir_of("file:///var/lib/dmd", 0), "/var/lib/dmd", "dir: absolute");
+	is(dir_of("file://rel/dir", 0), "rel/dir", "dir: relative");
+	is(dir_of("file:///var/lib/dmd///", 0), "/var/lib/dmd",
+	    "dir: trailing slashes dropped");
+	is(dir_of("file:///", 0), "/", "dir: the root stays /");
+	is(dir_of("file://", 0), "file URL needs a directory: file:///DIR",
+	    "dir: none given");
+	is(dir_of("file:///0123456789/0123456789/0123456789", 20),
+	    "/0123456789/0123456789/0123456789", "dir: 33 bytes, 20 to spare");
+	is(dir_of("file:///0123456789/0123456789/0123456789", 30),
+	    "/0123456789/0123456789/0123456789", "dir: 33 bytes, NUL and 30 "
+	    "to spare fill 64");
+	is(dir_of("file:///0123456789/0123456789/0123456789", 31),
+	    "directory name too long", "dir: 33 bytes, NUL and 31 to spare "
+	    "do not");
+	is(dir_of("file:///0123456789/0123456789/0123456789/0123456789/"
+	    "0123456789/0123456789", 0), "directory name too long",
+	    "dir: longer than the buffer");
 	return done();
 }
