@@ -19,10 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
 
-#include "aws.h"
+#include "awsjson.h"
 #include "base64.h"
 #include "clock.h"
 #include "stream_kinesis.h"
@@ -59,68 +57,23 @@ fail(struct kin_stream *k, int err, const char *what, const char *detail)
 	return -1;
 }
 
+/* Call op; its answer, a JSON object, in *out unless out is NULL. */
 static int
 call(struct kin_stream *k, const char *op, yajl_gen g, yajl_val *out)
 {
-	char target[96], err[DMD_ERRSTR_MAX], detail[200];
-	const char *h[3] = { "Content-Type: application/x-amz-json-1.1",
-	    target, NULL };
-	const unsigned char *buf;
-	const char *t;
-	size_t len, n;
-	int rc;
+	char err[DMD_ERRSTR_MAX], detail[200];
 
-	snprintf(target, sizeof(target), "X-Amz-Target: Kinesis_20131202.%s",
-	    op);
-	yajl_gen_get_buf(g, &buf, &len);
-	rc = dmd_aws_request(&k->aws, "POST", k->url, h, buf, len, err,
-	    sizeof(err));
-	yajl_gen_free(g);
-	if (rc != 0)
+	if (dmd_awsjson_post(&k->aws, k->url, "Kinesis_20131202", "1.1", op,
+	    g, err, sizeof(err)) != 0)
 		return fail(k, DMD_ERR_IO, op, err);
-	if (k->aws.http.status != 200) {
-		dmd_cache_stats_error(&k->base.stats);
-		t = strstr(k->aws.http.body, "\"__type\"");
-		n = 0;
-		if (t != NULL && (t = strchr(t + 8, '"')) != NULL)
-			n = strcspn(++t, "\"");
-		snprintf(detail, sizeof(detail), "HTTP status %ld %.*s",
-		    k->aws.http.status, (int)(n > 120 ? 120 : n), t ? t : "");
-		return fail(k, strstr(detail, "ResourceNotFound") ?
-		    DMD_ERR_CONFIG : DMD_ERR_REPLY, op, detail);
-	}
+	if (k->aws.http.status != 200)
+		return fail(k, dmd_awsjson_failure(&k->aws, detail,
+		    sizeof(detail)), op, detail);
 	if (out == NULL)	/* an answer without a body: CreateStream */
 		return 0;
-	*out = yajl_tree_parse(k->aws.http.body, NULL, 0);
-	if (*out == NULL || !YAJL_IS_OBJECT(*out)) {
-		yajl_tree_free(*out);
+	if ((*out = dmd_awsjson_object(&k->aws)) == NULL)
 		return fail(k, DMD_ERR_REPLY, op, "answer is not a JSON object");
-	}
 	return 0;
-}
-
-static yajl_gen
-gen_new(void)
-{
-	yajl_gen g = yajl_gen_alloc(NULL);
-
-	if (g == NULL)
-		abort();
-	return g;
-}
-
-static void
-str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static yajl_val
-get(yajl_val v, const char *a)
-{
-	const char *path[2] = { a, NULL };
-
-	return yajl_tree_get(v, path, yajl_t_any);
 }
 
 /* The open shards, in ListShards order (the partitions). */
@@ -133,30 +86,27 @@ list_shards(struct kin_stream *k)
 	size_t i;
 
 	do {
-		g = gen_new();
+		g = dmd_json_gen();
 		yajl_gen_map_open(g);
 		if (token[0] != '\0') {
-			str(g, "NextToken");
-			str(g, token);
+			dmd_json_str(g, "NextToken");
+			dmd_json_str(g, token);
 		} else {
-			str(g, "StreamName");
-			str(g, k->name);
+			dmd_json_str(g, "StreamName");
+			dmd_json_str(g, k->name);
 		}
 		yajl_gen_map_close(g);
 		if (call(k, "ListShards", g, &v) != 0)
 			return -1;
-		sh = get(v, "Shards");
+		sh = dmd_json_get(v, "Shards", NULL);
 		for (i = 0; YAJL_IS_ARRAY(sh) && i < sh->u.array.len; i++) {
 			yajl_val s = sh->u.array.values[i];
-			const char *path[3] = { "SequenceNumberRange",
-			    "EndingSequenceNumber", NULL };
+			yajl_val hk = dmd_json_get(s, "HashKeyRange",
+			    "StartingHashKey");
 
-			const char *hpath[3] = { "HashKeyRange",
-			    "StartingHashKey", NULL };
-			yajl_val hk = yajl_tree_get(s, hpath, yajl_t_any);
-
-			id = get(s, "ShardId");
-			end = yajl_tree_get(s, path, yajl_t_any);
+			id = dmd_json_get(s, "ShardId", NULL);
+			end = dmd_json_get(s, "SequenceNumberRange",
+			    "EndingSequenceNumber");
 			if (!YAJL_IS_STRING(id) || !YAJL_IS_STRING(hk) ||
 			    end != NULL)
 				continue;	/* closed by a reshard */
@@ -169,7 +119,7 @@ list_shards(struct kin_stream *k)
 			k->hashkeys[k->nshards] = xstrdup(hk->u.string);
 			k->shards[k->nshards++] = xstrdup(id->u.string);
 		}
-		next = get(v, "NextToken");
+		next = dmd_json_get(v, "NextToken", NULL);
 		token[0] = '\0';
 		if (YAJL_IS_STRING(next))
 			snprintf(token, sizeof(token), "%s", next->u.string);
@@ -217,11 +167,11 @@ kin_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 			size_t *which = xcalloc(PUT_RECORDS_MAX,
 			    sizeof(*which));
 
-			g = gen_new();
+			g = dmd_json_gen();
 			yajl_gen_map_open(g);
-			str(g, "StreamName");
-			str(g, k->name);
-			str(g, "Records");
+			dmd_json_str(g, "StreamName");
+			dmd_json_str(g, k->name);
+			dmd_json_str(g, "Records");
 			yajl_gen_array_open(g);
 			for (m = 0, bytes = 0; i < n && m < PUT_RECORDS_MAX;
 			    i++) {
@@ -235,14 +185,14 @@ kin_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 				b64len = dmd_base64_encode(data[i], len[i],
 				    k->b64);
 				yajl_gen_map_open(g);
-				str(g, "Data");
+				dmd_json_str(g, "Data");
 				yajl_gen_string(g, (const unsigned char *)
 				    k->b64, b64len);
-				str(g, "PartitionKey");
-				str(g, key);
+				dmd_json_str(g, "PartitionKey");
+				dmd_json_str(g, key);
 				/* partition p is shard p: its first hash key */
-				str(g, "ExplicitHashKey");
-				str(g, k->hashkeys[p]);
+				dmd_json_str(g, "ExplicitHashKey");
+				dmd_json_str(g, k->hashkeys[p]);
 				yajl_gen_map_close(g);
 				bytes += len[i] + strlen(key);
 				which[m++] = i;
@@ -262,13 +212,13 @@ kin_append(struct dmd_stream *s, int p, const unsigned char *const *data,
 			/* records stored up to the first that failed; from
 			 * it on all are sent again, in order (a later write
 			 * of a point must stay later) */
-			recs = get(v, "Records");
+			recs = dmd_json_get(v, "Records", NULL);
 			for (j = 0; j < m; j++) {
 				r = YAJL_IS_ARRAY(recs) && j <
 				    recs->u.array.len ? recs->u.array.values[j] :
 				    NULL;
-				if (r == NULL || !YAJL_IS_STRING(get(r,
-				    "SequenceNumber")))
+				if (r == NULL || !YAJL_IS_STRING(dmd_json_get(r,
+				    "SequenceNumber", NULL)))
 					break;
 				done[which[j]] = 1;
 				left--;
@@ -289,30 +239,30 @@ iterator(struct kin_stream *k, int p, const char *pos, char *it,
     size_t itlen)
 {
 	yajl_val v, x;
-	yajl_gen g = gen_new();
+	yajl_gen g = dmd_json_gen();
 	char num[32];
 	int rc;
 
 	yajl_gen_map_open(g);
-	str(g, "StreamName");
-	str(g, k->name);
-	str(g, "ShardId");
-	str(g, k->shards[p]);
-	str(g, "ShardIteratorType");
+	dmd_json_str(g, "StreamName");
+	dmd_json_str(g, k->name);
+	dmd_json_str(g, "ShardId");
+	dmd_json_str(g, k->shards[p]);
+	dmd_json_str(g, "ShardIteratorType");
 	if (pos == NULL || *pos == '\0')
-		str(g, "TRIM_HORIZON");
+		dmd_json_str(g, "TRIM_HORIZON");
 	else if (strcmp(pos, "latest") == 0)
-		str(g, "LATEST");
+		dmd_json_str(g, "LATEST");
 	else if (pos[0] == '@') {
-		str(g, "AT_TIMESTAMP");
-		str(g, "Timestamp");
+		dmd_json_str(g, "AT_TIMESTAMP");
+		dmd_json_str(g, "Timestamp");
 		snprintf(num, sizeof(num), "%.3f", strtod(pos + 1, NULL) /
 		    1e3);
 		yajl_gen_number(g, num, strlen(num));
 	} else {
-		str(g, "AFTER_SEQUENCE_NUMBER");
-		str(g, "StartingSequenceNumber");
-		str(g, pos);
+		dmd_json_str(g, "AFTER_SEQUENCE_NUMBER");
+		dmd_json_str(g, "StartingSequenceNumber");
+		dmd_json_str(g, pos);
 	}
 	yajl_gen_map_close(g);
 	if (pos != NULL && pos[0] == '@') {
@@ -329,7 +279,7 @@ iterator(struct kin_stream *k, int p, const char *pos, char *it,
 		rc = call(k, "GetShardIterator", g, &v);
 	if (rc != 0)
 		return -1;
-	x = get(v, "ShardIterator");
+	x = dmd_json_get(v, "ShardIterator", NULL);
 	if (!YAJL_IS_STRING(x)) {
 		yajl_tree_free(v);
 		return fail(k, DMD_ERR_REPLY, "GetShardIterator", "no iterator");
@@ -372,11 +322,11 @@ kin_read(struct dmd_stream *s, int p, const char *from, dmd_record_cb *cb,
 	if (iterator(k, p, pos, it, sizeof(it)) != 0)
 		return -1;
 	while (!stop) {
-		g = gen_new();
+		g = dmd_json_gen();
 		yajl_gen_map_open(g);
-		str(g, "ShardIterator");
-		str(g, it);
-		str(g, "Limit");
+		dmd_json_str(g, "ShardIterator");
+		dmd_json_str(g, it);
+		dmd_json_str(g, "Limit");
 		yajl_gen_integer(g, GET_LIMIT);
 		yajl_gen_map_close(g);
 		if (call(k, "GetRecords", g, &v) != 0) {
@@ -387,13 +337,13 @@ kin_read(struct dmd_stream *s, int p, const char *from, dmd_record_cb *cb,
 				continue;
 			return -1;
 		}
-		recs = get(v, "Records");
+		recs = dmd_json_get(v, "Records", NULL);
 		for (i = 0; YAJL_IS_ARRAY(recs) && i < recs->u.array.len &&
 		    !stop; i++) {
 			r = recs->u.array.values[i];
-			d = get(r, "Data");
-			seq = get(r, "SequenceNumber");
-			ts = get(r, "ApproximateArrivalTimestamp");
+			d = dmd_json_get(r, "Data", NULL);
+			seq = dmd_json_get(r, "SequenceNumber", NULL);
+			ts = dmd_json_get(r, "ApproximateArrivalTimestamp", NULL);
 			if (!YAJL_IS_STRING(d) || !YAJL_IS_STRING(seq)) {
 				yajl_tree_free(v);
 				return fail(k, DMD_ERR_REPLY, "GetRecords",
@@ -415,8 +365,8 @@ kin_read(struct dmd_stream *s, int p, const char *from, dmd_record_cb *cb,
 			if (cb(arg, &rec) != 0)
 				stop = 1;
 		}
-		behind = get(v, "MillisBehindLatest");
-		next = get(v, "NextShardIterator");
+		behind = dmd_json_get(v, "MillisBehindLatest", NULL);
+		next = dmd_json_get(v, "NextShardIterator", NULL);
 		/* the end as it was: nothing more behind, or a few empty
 		 * answers (a reader of an idle shard) */
 		if (YAJL_IS_ARRAY(recs) && recs->u.array.len == 0)
@@ -503,30 +453,29 @@ static int
 create(struct kin_stream *k, int n)
 {
 	yajl_val v, st;
-	yajl_gen g = gen_new();
+	yajl_gen g = dmd_json_gen();
 	int64_t deadline = dmd_mono_ms() + 60000;
-	const char *path[3] = { "StreamDescriptionSummary", "StreamStatus",
-	    NULL };
 	int active;
 
 	yajl_gen_map_open(g);
-	str(g, "StreamName");
-	str(g, k->name);
-	str(g, "ShardCount");
+	dmd_json_str(g, "StreamName");
+	dmd_json_str(g, k->name);
+	dmd_json_str(g, "ShardCount");
 	yajl_gen_integer(g, n);
 	yajl_gen_map_close(g);
 	if (call(k, "CreateStream", g, NULL) != 0 &&
 	    strstr(k->base.errstr, "ResourceInUse") == NULL)
 		return -1;	/* a stream that exists is fine */
 	for (;;) {
-		g = gen_new();
+		g = dmd_json_gen();
 		yajl_gen_map_open(g);
-		str(g, "StreamName");
-		str(g, k->name);
+		dmd_json_str(g, "StreamName");
+		dmd_json_str(g, k->name);
 		yajl_gen_map_close(g);
 		if (call(k, "DescribeStreamSummary", g, &v) != 0)
 			return -1;
-		st = yajl_tree_get(v, path, yajl_t_any);
+		st = dmd_json_get(v, "StreamDescriptionSummary",
+		    "StreamStatus");
 		active = YAJL_IS_STRING(st) && strcmp(st->u.string,
 		    "ACTIVE") == 0;
 		yajl_tree_free(v);

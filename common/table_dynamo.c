@@ -29,10 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
 
-#include "aws.h"
+#include "awsjson.h"
 #include "base64.h"
 #include "batch.h"
 #include "clock.h"
@@ -72,57 +70,34 @@ fail(struct dyn_table *d, int err, const char *what, const char *detail)
 	return -1;
 }
 
-/* The error of an answer that is not 200: its __type and message.
- * Counted as an error of the operation. */
+/* The error of an answer that is not 200, named by its __type. */
 static int
 fail_reply(struct dyn_table *d, const char *what)
 {
-	dmd_cache_stats_error(&d->base.stats);
-	const struct dmd_http *h = &d->aws.http;
-	const char *t = h->body ? strstr(h->body, "\"__type\"") : NULL;
-	const char *hash;
 	char detail[200];
-	size_t n = 0;
 
-	if (t != NULL && (t = strchr(t + 8, '"')) != NULL) {
-		t++;
-		n = strcspn(t, "\"");
-		/* "com.amazonaws.dynamodb.v20120810#ResourceNotFound..." */
-		if ((hash = memchr(t, '#', n)) != NULL) {
-			n -= (size_t)(hash + 1 - t);
-			t = hash + 1;
-		}
-	}
-	snprintf(detail, sizeof(detail), "HTTP status %ld%s%.*s", h->status,
-	    n ? " " : "", (int)(n > 100 ? 100 : n), t ? t : "");
-	return fail(d, strstr(detail, "ResourceNotFound") ? DMD_ERR_CONFIG :
-	    DMD_ERR_REPLY, what, detail);
+	return fail(d, dmd_awsjson_failure(&d->aws, detail, sizeof(detail)),
+	    what, detail);
 }
 
-/* POST one API call; the answer, whatever its status, is in
- * d->aws.http.  0, or -1 when none came. */
+/* POST one API call (g is freed); the answer, whatever its status, is
+ * in d->aws.http.  0, or -1 when none came. */
 static int
-call_any(struct dyn_table *d, const char *op, const unsigned char *body,
-    size_t len)
+call_any(struct dyn_table *d, const char *op, yajl_gen g)
 {
-	char target[96], err[DMD_ERRSTR_MAX];
-	const char *h[4] = { "Content-Type: application/x-amz-json-1.0",
-	    target, NULL, NULL };
+	char err[DMD_ERRSTR_MAX];
 
-	snprintf(target, sizeof(target), "X-Amz-Target: DynamoDB_20120810.%s",
-	    op);
-	if (dmd_aws_request(&d->aws, "POST", d->url, h, body, len, err,
-	    sizeof(err)) != 0)
+	if (dmd_awsjson_post(&d->aws, d->url, "DynamoDB_20120810", "1.0", op,
+	    g, err, sizeof(err)) != 0)
 		return fail(d, DMD_ERR_IO, op, err);
 	return 0;
 }
 
 /* POST one API call: 0 when it answered 200, or -1. */
 static int
-call(struct dyn_table *d, const char *op, const unsigned char *body,
-    size_t len)
+send_gen(struct dyn_table *d, const char *op, yajl_gen g)
 {
-	if (call_any(d, op, body, len) != 0)
+	if (call_any(d, op, g) != 0)
 		return -1;
 	if (d->aws.http.status != 200)
 		return fail_reply(d, op);
@@ -131,18 +106,12 @@ call(struct dyn_table *d, const char *op, const unsigned char *body,
 
 /* JSON building on yajl_gen. */
 static void
-str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static void
 attr(yajl_gen g, const char *name, const char *type, const char *v)
 {
-	str(g, name);
+	dmd_json_str(g, name);
 	yajl_gen_map_open(g);
-	str(g, type);
-	str(g, v);
+	dmd_json_str(g, type);
+	dmd_json_str(g, v);
 	yajl_gen_map_close(g);
 }
 
@@ -164,7 +133,7 @@ copy_value(yajl_gen g, yajl_val v)
 	if (YAJL_IS_OBJECT(v)) {
 		yajl_gen_map_open(g);
 		for (i = 0; i < v->u.object.len; i++) {
-			str(g, v->u.object.keys[i]);
+			dmd_json_str(g, v->u.object.keys[i]);
 			copy_value(g, v->u.object.values[i]);
 		}
 		yajl_gen_map_close(g);
@@ -174,7 +143,7 @@ copy_value(yajl_gen g, yajl_val v)
 			copy_value(g, v->u.array.values[i]);
 		yajl_gen_array_close(g);
 	} else if (YAJL_IS_STRING(v))
-		str(g, v->u.string);
+		dmd_json_str(g, v->u.string);
 	else if (YAJL_IS_NUMBER(v))
 		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
 	else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
@@ -183,49 +152,14 @@ copy_value(yajl_gen g, yajl_val v)
 		yajl_gen_null(g);
 }
 
-static yajl_gen
-gen_new(void)
-{
-	yajl_gen g = yajl_gen_alloc(NULL);
-
-	if (g == NULL)
-		abort();
-	return g;
-}
-
-static int
-send_gen(struct dyn_table *d, const char *op, yajl_gen g)
-{
-	const unsigned char *buf;
-	size_t len;
-	int rv;
-
-	yajl_gen_get_buf(g, &buf, &len);
-	rv = call(d, op, buf, len);
-	yajl_gen_free(g);
-	return rv;
-}
-
 static yajl_val
 parse_reply(struct dyn_table *d, const char *op)
 {
-	char err[128];
-	yajl_val v = yajl_tree_parse(d->aws.http.body, err, sizeof(err));
+	yajl_val v = dmd_awsjson_object(&d->aws);
 
-	if (v == NULL || !YAJL_IS_OBJECT(v)) {
-		yajl_tree_free(v);
+	if (v == NULL)
 		fail(d, DMD_ERR_REPLY, op, "answer is not a JSON object");
-		return NULL;
-	}
 	return v;
-}
-
-static yajl_val
-get_path(yajl_val v, const char *a, const char *b)
-{
-	const char *path[3] = { a, b, NULL };
-
-	return yajl_tree_get(v, path, yajl_t_any);
 }
 
 /* The sort key of a chunk. */
@@ -311,7 +245,7 @@ batch_write(struct dyn_table *d, yajl_gen (*build)(struct dyn_table *,
 				return -1;
 			if ((v = parse_reply(d, "BatchWriteItem")) == NULL)
 				return -1;
-			un = get_path(v, "UnprocessedItems", NULL);
+			un = dmd_json_get(v, "UnprocessedItems", NULL);
 			if (un == NULL || !YAJL_IS_OBJECT(un) ||
 			    un->u.object.len == 0) {
 				yajl_tree_free(v);
@@ -323,9 +257,9 @@ batch_write(struct dyn_table *d, yajl_gen (*build)(struct dyn_table *,
 				    "items still unprocessed after retries");
 			}
 			/* throttled: send what is left, later */
-			g = gen_new();
+			g = dmd_json_gen();
 			yajl_gen_map_open(g);
-			str(g, "RequestItems");
+			dmd_json_str(g, "RequestItems");
 			copy_value(g, un);
 			yajl_gen_map_close(g);
 			yajl_tree_free(v);
@@ -349,20 +283,20 @@ static yajl_gen
 build_put(struct dyn_table *d, void *arg, size_t from, size_t m)
 {
 	struct put_arg *pa = arg;
-	yajl_gen g = gen_new();
+	yajl_gen g = dmd_json_gen();
 	char k[64], nk[16];
 	size_t i, len;
 
 	yajl_gen_map_open(g);
-	str(g, "RequestItems");
+	dmd_json_str(g, "RequestItems");
 	yajl_gen_map_open(g);
-	str(g, d->table);
+	dmd_json_str(g, d->table);
 	yajl_gen_array_open(g);
 	for (i = from; i < from + m; i++) {
 		yajl_gen_map_open(g);
-		str(g, "PutRequest");
+		dmd_json_str(g, "PutRequest");
 		yajl_gen_map_open(g);
-		str(g, "Item");
+		dmd_json_str(g, "Item");
 		yajl_gen_map_open(g);
 		if (i < pa->nchunks) {
 			const struct dmd_chunk *c = &pa->c[i];
@@ -375,9 +309,9 @@ build_put(struct dyn_table *d, void *arg, size_t from, size_t m)
 			d->b64 = xgrow(d->b64, &d->b64cap,
 			    DMD_BASE64_LEN(c->len) + 1, 1);
 			len = dmd_base64_encode(c->data, c->len, d->b64);
-			str(g, "d");
+			dmd_json_str(g, "d");
 			yajl_gen_map_open(g);
-			str(g, "B");
+			dmd_json_str(g, "B");
 			yajl_gen_string(g, (const unsigned char *)d->b64, len);
 			yajl_gen_map_close(g);
 			if (d->ttl > 0)
@@ -427,13 +361,13 @@ new_names(struct dyn_table *d, const struct dmd_chunk *c, size_t n,
 	}
 	for (i = 0; i < nask && rv == 0; i += m) {
 		m = nask - i < BATCH_GET ? nask - i : BATCH_GET;
-		g = gen_new();
+		g = dmd_json_gen();
 		yajl_gen_map_open(g);
-		str(g, "RequestItems");
+		dmd_json_str(g, "RequestItems");
 		yajl_gen_map_open(g);
-		str(g, d->table);
+		dmd_json_str(g, d->table);
 		yajl_gen_map_open(g);
-		str(g, "Keys");
+		dmd_json_str(g, "Keys");
 		yajl_gen_array_open(g);
 		for (j = i; j < i + m; j++) {
 			names_key(ask[j], strlen(ask[j]), nk, sizeof(nk));
@@ -443,8 +377,8 @@ new_names(struct dyn_table *d, const struct dmd_chunk *c, size_t n,
 			yajl_gen_map_close(g);
 		}
 		yajl_gen_array_close(g);
-		str(g, "ProjectionExpression");
-		str(g, "k");
+		dmd_json_str(g, "ProjectionExpression");
+		dmd_json_str(g, "k");
 		yajl_gen_map_close(g);
 		yajl_gen_map_close(g);
 		yajl_gen_map_close(g);
@@ -454,11 +388,11 @@ new_names(struct dyn_table *d, const struct dmd_chunk *c, size_t n,
 			break;
 		}
 		d->base.stats.read_units += 0.5 * (double)m;
-		items = get_path(v, "Responses", d->table);
+		items = dmd_json_get(v, "Responses", d->table);
 		for (j = 0; items != NULL && YAJL_IS_ARRAY(items) &&
 		    j < items->u.array.len; j++) {
 			it = items->u.array.values[j];
-			kv = get_path(it, "k", "S");
+			kv = dmd_json_get(it, "k", "S");
 			if (YAJL_IS_STRING(kv))
 				add_known(d, kv->u.string);
 		}
@@ -502,21 +436,21 @@ static yajl_gen
 build_del(struct dyn_table *d, void *arg, size_t from, size_t m)
 {
 	const struct dmd_chunk *c = arg;
-	yajl_gen g = gen_new();
+	yajl_gen g = dmd_json_gen();
 	char k[64];
 	size_t i;
 
 	yajl_gen_map_open(g);
-	str(g, "RequestItems");
+	dmd_json_str(g, "RequestItems");
 	yajl_gen_map_open(g);
-	str(g, d->table);
+	dmd_json_str(g, d->table);
 	yajl_gen_array_open(g);
 	for (i = from; i < from + m; i++) {
 		chunk_key(&c[i], k, sizeof(k));
 		yajl_gen_map_open(g);
-		str(g, "DeleteRequest");
+		dmd_json_str(g, "DeleteRequest");
 		yajl_gen_map_open(g);
-		str(g, "Key");
+		dmd_json_str(g, "Key");
 		yajl_gen_map_open(g);
 		attr(g, "n", "S", c[i].name);
 		attr(g, "k", "S", k);
@@ -549,25 +483,25 @@ query(struct dyn_table *d, const char *pk, const char *from_key,
 	int rv = 0, stop = 0;
 
 	do {
-		g = gen_new();
+		g = dmd_json_gen();
 		yajl_gen_map_open(g);
-		str(g, "TableName");
-		str(g, d->table);
-		str(g, "ConsistentRead");
+		dmd_json_str(g, "TableName");
+		dmd_json_str(g, d->table);
+		dmd_json_str(g, "ConsistentRead");
 		yajl_gen_bool(g, 1);
-		str(g, "ReturnConsumedCapacity");
-		str(g, "TOTAL");
-		str(g, "KeyConditionExpression");
-		str(g, from_key ? "n = :n AND k >= :k" : "n = :n");
+		dmd_json_str(g, "ReturnConsumedCapacity");
+		dmd_json_str(g, "TOTAL");
+		dmd_json_str(g, "KeyConditionExpression");
+		dmd_json_str(g, from_key ? "n = :n AND k >= :k" : "n = :n");
 		if (until < INT64_MAX) {
-			str(g, "FilterExpression");
-			str(g, "f <= :u");
+			dmd_json_str(g, "FilterExpression");
+			dmd_json_str(g, "f <= :u");
 		}
 		if (projection != NULL) {
-			str(g, "ProjectionExpression");
-			str(g, projection);
+			dmd_json_str(g, "ProjectionExpression");
+			dmd_json_str(g, projection);
 		}
-		str(g, "ExpressionAttributeValues");
+		dmd_json_str(g, "ExpressionAttributeValues");
 		yajl_gen_map_open(g);
 		attr(g, ":n", "S", pk);
 		if (from_key)
@@ -576,7 +510,7 @@ query(struct dyn_table *d, const char *pk, const char *from_key,
 			attr_num(g, ":u", until);
 		yajl_gen_map_close(g);
 		if (last != NULL) {
-			str(g, "ExclusiveStartKey");
+			dmd_json_str(g, "ExclusiveStartKey");
 			copy_value(g, last);
 		}
 		yajl_gen_map_close(g);
@@ -587,16 +521,16 @@ query(struct dyn_table *d, const char *pk, const char *from_key,
 			rv = -1;
 			break;
 		}
-		cap = get_path(v, "ConsumedCapacity", "CapacityUnits");
+		cap = dmd_json_get(v, "ConsumedCapacity", "CapacityUnits");
 		if (cap != NULL && YAJL_IS_NUMBER(cap))
 			d->base.stats.read_units += strtod(cap->u.number.r,
 			    NULL);
-		items = get_path(v, "Items", NULL);
+		items = dmd_json_get(v, "Items", NULL);
 		for (i = 0; items != NULL && YAJL_IS_ARRAY(items) &&
 		    i < items->u.array.len && !stop; i++)
 			if ((rv = each(d, items->u.array.values[i], arg)) != 0)
 				stop = 1;
-		last = get_path(v, "LastEvaluatedKey", NULL);
+		last = dmd_json_get(v, "LastEvaluatedKey", NULL);
 	} while (!stop && last != NULL && YAJL_IS_OBJECT(last));
 	yajl_tree_free(v);
 	return rv < 0 ? -1 : 0;
@@ -614,8 +548,8 @@ each_chunk(struct dyn_table *d, yajl_val it, void *arg)
 {
 	struct get_arg *ga = arg;
 	struct dmd_chunk c;
-	yajl_val f = get_path(it, "f", "N"), l = get_path(it, "l", "N");
-	yajl_val k = get_path(it, "k", "S"), b = get_path(it, "d", "B");
+	yajl_val f = dmd_json_get(it, "f", "N"), l = dmd_json_get(it, "l", "N");
+	yajl_val k = dmd_json_get(it, "k", "S"), b = dmd_json_get(it, "d", "B");
 	unsigned long long seq;
 	long n;
 
@@ -667,7 +601,7 @@ static int
 each_name(struct dyn_table *d, yajl_val it, void *arg)
 {
 	struct names_arg *na = arg;
-	yajl_val k = get_path(it, "k", "S");
+	yajl_val k = dmd_json_get(it, "k", "S");
 	size_t len;
 
 	(void)d;
@@ -704,48 +638,40 @@ static int
 dyn_create(struct dmd_table *t)
 {
 	struct dyn_table *d = (struct dyn_table *)t;
-	yajl_gen g = gen_new();
+	yajl_gen g = dmd_json_gen();
 	yajl_val v, st;
 	int64_t deadline = dmd_mono_ms() + CREATE_WAIT_MS;
 	int rv;
 
 	yajl_gen_map_open(g);
-	str(g, "TableName");
-	str(g, d->table);
-	str(g, "BillingMode");
-	str(g, "PAY_PER_REQUEST");
-	str(g, "AttributeDefinitions");
+	dmd_json_str(g, "TableName");
+	dmd_json_str(g, d->table);
+	dmd_json_str(g, "BillingMode");
+	dmd_json_str(g, "PAY_PER_REQUEST");
+	dmd_json_str(g, "AttributeDefinitions");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
-	str(g, "AttributeName"); str(g, "n");
-	str(g, "AttributeType"); str(g, "S");
+	dmd_json_str(g, "AttributeName"); dmd_json_str(g, "n");
+	dmd_json_str(g, "AttributeType"); dmd_json_str(g, "S");
 	yajl_gen_map_close(g);
 	yajl_gen_map_open(g);
-	str(g, "AttributeName"); str(g, "k");
-	str(g, "AttributeType"); str(g, "S");
+	dmd_json_str(g, "AttributeName"); dmd_json_str(g, "k");
+	dmd_json_str(g, "AttributeType"); dmd_json_str(g, "S");
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
-	str(g, "KeySchema");
+	dmd_json_str(g, "KeySchema");
 	yajl_gen_array_open(g);
 	yajl_gen_map_open(g);
-	str(g, "AttributeName"); str(g, "n");
-	str(g, "KeyType"); str(g, "HASH");
+	dmd_json_str(g, "AttributeName"); dmd_json_str(g, "n");
+	dmd_json_str(g, "KeyType"); dmd_json_str(g, "HASH");
 	yajl_gen_map_close(g);
 	yajl_gen_map_open(g);
-	str(g, "AttributeName"); str(g, "k");
-	str(g, "KeyType"); str(g, "RANGE");
+	dmd_json_str(g, "AttributeName"); dmd_json_str(g, "k");
+	dmd_json_str(g, "KeyType"); dmd_json_str(g, "RANGE");
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
-	{
-		const unsigned char *buf;
-		size_t len;
-
-		yajl_gen_get_buf(g, &buf, &len);
-		rv = call_any(d, "CreateTable", buf, len);
-		yajl_gen_free(g);
-	}
-	if (rv != 0)
+	if (call_any(d, "CreateTable", g) != 0)
 		return -1;
 	/* a table that exists is fine */
 	if (d->aws.http.status != 200 && (d->aws.http.status != 400 ||
@@ -753,15 +679,15 @@ dyn_create(struct dmd_table *t)
 		return fail_reply(d, "CreateTable");
 	/* wait until it is ACTIVE */
 	for (;;) {
-		g = gen_new();
+		g = dmd_json_gen();
 		yajl_gen_map_open(g);
-		str(g, "TableName");
-		str(g, d->table);
+		dmd_json_str(g, "TableName");
+		dmd_json_str(g, d->table);
 		yajl_gen_map_close(g);
 		if (send_gen(d, "DescribeTable", g) != 0 ||
 		    (v = parse_reply(d, "DescribeTable")) == NULL)
 			return -1;
-		st = get_path(v, "Table", "TableStatus");
+		st = dmd_json_get(v, "Table", "TableStatus");
 		rv = YAJL_IS_STRING(st) && strcmp(st->u.string, "ACTIVE") == 0;
 		yajl_tree_free(v);
 		if (rv)
