@@ -9,17 +9,6 @@ setup_file() { dmd_redis_start; }
 teardown_file() { dmd_redis_teardown; }
 setup() { rcli flushall >/dev/null; }
 
-# A usage error: exit 2, nothing on stdout, MESSAGE on stderr.
-# usage_error MESSAGE COMMAND...
-usage_error() {
-	local msg=$1
-	shift
-	run --separate-stderr "$@" </dev/null
-	assert_failure 2
-	assert_output ''
-	assert_stderr --partial "$msg"
-}
-
 # The SYNOPSIS of a man page as one line, words separated by one blank.
 man_synopsis() {
 	"${MANDOC:-mandoc}" -Tascii -O width=1000 "$1" | col -b |

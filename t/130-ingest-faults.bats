@@ -78,15 +78,6 @@ query_is() {
 	same_points "$1" "$T/query.out"
 }
 
-# has FILE TEXT: FILE contains TEXT (fixed string); shows FILE otherwise.
-has() {
-	if ! grep -qF -- "$2" "$1"; then
-		echo "\"$2\" not found in $1:"
-		head -40 "$1"
-		return 1
-	fi
-}
-
 # lacks FILE TEXT: FILE does not contain TEXT.
 lacks() {
 	if grep -qF -- "$2" "$1"; then
@@ -112,25 +103,6 @@ feed_slowly() {
 		sed -n "${i},$((i + n - 1))p" "$f"
 		sleep "$pause"
 	done
-}
-
-# wait_for PID SECONDS: wait for background job PID and set st to its
-# exit status; if it still runs after SECONDS, kill it and set st=124.
-wait_for() {
-	local pid=$1 secs=$2 i
-
-	for ((i = 0; i < secs * 20; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-		st=124
-		return 0
-	fi
-	st=0
-	wait "$pid" || st=$?
 }
 
 # The body of the tests that stop Redis while a slow source is still

@@ -71,25 +71,6 @@ start_listener() {
 	return 1
 }
 
-# wait_for PID SECONDS: wait for background job PID and set st to its
-# exit status; if it still runs after SECONDS, kill it and set st=124.
-wait_for() {
-	local pid=$1 secs=$2 i
-
-	for ((i = 0; i < secs * 20; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-		st=124
-		return 0
-	fi
-	st=0
-	wait "$pid" || st=$?
-}
-
 # stop_listener: SIGTERM to the listener, wait (10 s at most); st is its
 # exit status.
 stop_listener() {

@@ -105,44 +105,6 @@ query_is() {
 	cmp -s "$T/expected" "$T/query.out"
 }
 
-# wait_for PID SECONDS: wait for background job PID and set st to its
-# exit status; if it still runs after SECONDS, kill it and set st=124.
-wait_for() {
-	local pid=$1 secs=$2 i
-
-	for ((i = 0; i < secs * 20; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-		st=124
-		return 0
-	fi
-	st=0
-	wait "$pid" || st=$?
-}
-
-# wait_lines FILE N SECONDS: wait until FILE has at least N lines.
-wait_lines() {
-	local i
-
-	for ((i = 0; i < $3 * 20; i++)); do
-		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "$1 has $(wc -l <"$1") lines after $3 s, want $2"
-	return 1
-}
-
-# Wait until the wall clock is at Unix second $1 or later.
-wait_until() {
-	while [ "$(date +%s)" -lt "$1" ]; do
-		sleep 0.1
-	done
-}
-
 # Milliseconds since $1 (an $EPOCHREALTIME).
 ms_since() {
 	local now=$EPOCHREALTIME

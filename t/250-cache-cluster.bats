@@ -123,40 +123,12 @@ wait_file() {
 	return 1
 }
 
-# wait_for PID SECONDS: wait for background job PID and set st to its
-# exit status; if it still runs after SECONDS, kill it and set st=124.
-wait_for() {
-	local pid=$1 secs=$2 i
-
-	for ((i = 0; i < secs * 20; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-		st=124
-		return 0
-	fi
-	st=0
-	wait "$pid" || st=$?
-}
-
 # synced MASTER REPLICA: the replica has everything the master sent.
 synced() {
 	local m r
 	m=$(info_field "$1" replication master_repl_offset)
 	r=$(info_field "$2" replication slave_repl_offset)
 	[ -n "$m" ] && [ "$m" = "$r" ]
-}
-
-# has FILE TEXT: FILE contains TEXT (fixed string); shows FILE otherwise.
-has() {
-	if ! grep -qF -- "$2" "$1"; then
-		echo "\"$2\" not found in $1:"
-		head -40 "$1"
-		return 1
-	fi
 }
 
 # start_move NAME: start moving the slot of series NAME from its master

@@ -51,16 +51,6 @@ times_of() {
 	printf '%s\n' "$output" | sed -n 's/.*"time":\([0-9]*\),.*/\1/p'
 }
 
-# A usage error: exit 2, nothing on stdout, MESSAGE on stderr.
-usage_error() {
-	local msg=$1
-	shift
-	run --separate-stderr "$@" </dev/null
-	assert_failure 2
-	assert_output ''
-	assert_stderr --partial "$msg"
-}
-
 # A private redis-server that acknowledges the RPUSH of a block and stores
 # nothing: RPUSH is renamed away and PUBLISH, which takes the same two
 # arguments and answers an integer, renamed to RPUSH.  A real server with

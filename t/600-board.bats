@@ -19,16 +19,6 @@ setup() {
 	NOW=$(date +%s)
 }
 
-# A usage error: exit 2, nothing on stdout, MESSAGE on stderr.
-usage_error() {
-	local msg=$1
-	shift
-	run --separate-stderr "$@" </dev/null
-	assert_failure 2
-	assert_output ''
-	assert_stderr --partial "$msg"
-}
-
 # The store's own metrics of the last hour, one point a minute: two
 # ingesters, an e2e probe that missed minute 30, a cache.
 health() {

@@ -989,3 +989,61 @@ dmd_kinesis_call() {
 if [ -n "${DMD_KINESIS_LOG:-}" ]; then
 	export DMD_LOG="$DMD_KINESIS_LOG"
 fi
+
+# wait_for PID SECONDS: wait for background job PID and set st to its
+# exit status; if it still runs after SECONDS, kill it and set st=124.
+wait_for() {
+	local pid=$1 secs=$2 i
+
+	for ((i = 0; i < secs * 20; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		st=124
+		return 0
+	fi
+	st=0
+	wait "$pid" || st=$?
+}
+
+# A usage error: exit 2, nothing on stdout, MESSAGE on stderr.
+# usage_error MESSAGE COMMAND...
+usage_error() {
+	local msg=$1
+	shift
+	run --separate-stderr "$@" </dev/null
+	assert_failure 2
+	assert_output ''
+	assert_stderr --partial "$msg"
+}
+
+# Wait until the wall clock is at Unix second $1 or later.
+wait_until() {
+	while [ "$(date +%s)" -lt "$1" ]; do
+		sleep 0.1
+	done
+}
+
+# wait_lines FILE N SECONDS: wait until FILE has at least N lines.
+wait_lines() {
+	local i
+
+	for ((i = 0; i < $3 * 20; i++)); do
+		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "$1 has $(wc -l <"$1") lines after $3 s, want $2"
+	return 1
+}
+
+# has FILE TEXT: FILE contains TEXT (fixed string); shows FILE otherwise.
+has() {
+	if ! grep -qF -- "$2" "$1"; then
+		echo "\"$2\" not found in $1:"
+		head -40 "$1"
+		return 1
+	fi
+}
