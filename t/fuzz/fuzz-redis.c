@@ -103,11 +103,14 @@ dmd_pid_gone(long pid)
 	return pid % 2 == 0;
 }
 
-/* Whether the input announces an array of more than 65536 elements:
+/* Whether the input may announce an array of more than 65536 elements:
  * hiredis 0.14 (Debian's) allocates an array's element pointers as soon
  * as it reads its "*N" header, so a server that sends *800000000 makes
  * any client of it allocate gigabytes.  That is hiredis's to limit (its
- * later versions have maxelements), not ours to find again and again. */
+ * later versions have maxelements), not ours to find again and again.
+ * Any '*' counts, not only one after a newline: hiredis skips the two
+ * bytes after a bulk string without looking at them, so a reply can
+ * start after any byte. */
 static int
 huge_array(const uint8_t *p, size_t n)
 {
@@ -115,7 +118,7 @@ huge_array(const uint8_t *p, size_t n)
 	unsigned long v;
 
 	for (i = 0; i < n; i++) {
-		if (p[i] != '*' || (i > 0 && p[i - 1] != '\n'))
+		if (p[i] != '*')
 			continue;
 		for (j = i + 1, v = 0; j < n && p[j] >= '0' && p[j] <= '9' &&
 		    v <= 65536; j++)
