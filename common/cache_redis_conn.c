@@ -16,6 +16,7 @@
  * after a failover the caller's retry (dmd-ingest's writer, the next
  * dmd-flush) reaches the promoted replica.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,69 @@
 #include "cache_redis_int.h"
 #include "clock.h"
 #include "xmalloc.h"
+
+/*
+ * hiredis 0.14 allocates an array's element pointers as soon as it reads
+ * the "*N" header, before any element has come: a server, or anyone on
+ * the path of plain TCP, that sends *800000000 would have us ask for 6 GB
+ * and die.  (Later versions of hiredis cap N at maxelements, 2^32 - 1 by
+ * default, which does not help.)  So every connection's reader makes its
+ * arrays through create_array(), which refuses more than ARRAY_MAX
+ * elements in a reply (an honest SMEMBERS that long would already be
+ * gigabytes of names) and more than NESTED_MAX in an array inside one
+ * (the block lists of the read script): with hiredis's nine levels at
+ * most, a reply can make us allocate 200 MB at worst.  The reader then
+ * fails the reply as out of memory, which ctx_errstr() tells apart.
+ */
+#define ARRAY_MAX	(1 << 24)
+#define NESTED_MAX	(1 << 20)
+
+static redisReplyObjectFunctions guarded_fn;
+static void	*(*hiredis_array)(const redisReadTask *, int);
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+static __thread int refused;	/* N of the array last refused, or 0 */
+static __thread int refused_max;	/* and the most it could have had */
+
+static void *
+create_array(const redisReadTask *task, int elements)
+{
+	int max = task->parent == NULL ? ARRAY_MAX : NESTED_MAX;
+
+	if (elements > max) {
+		refused = elements;
+		refused_max = max;
+		return NULL;
+	}
+	return hiredis_array(task, elements);
+}
+
+static void
+guard_init(void)
+{
+	redisReader *r = redisReaderCreate();
+
+	if (r == NULL)
+		dmd_oom(0);
+	guarded_fn = *r->fn;
+	hiredis_array = guarded_fn.createArray;
+	guarded_fn.createArray = create_array;
+	redisReaderFree(r);
+}
+
+/* Why the last call on ctx failed. */
+static const char *
+ctx_errstr(const redisContext *ctx)
+{
+	static __thread char buf[96];
+
+	if (ctx->err == REDIS_ERR_OOM && refused > 0) {
+		snprintf(buf, sizeof(buf), "reply announces an array of %d "
+		    "elements, more than %d", refused, refused_max);
+		refused = 0;
+		return buf;
+	}
+	return ctx->errstr[0] != '\0' ? ctx->errstr : "connection lost";
+}
 
 #define CONNECT_TIMEOUT_MS	2000
 #define COMMAND_TIMEOUT_MS	30000
@@ -101,15 +165,16 @@ dmd_rc_now(void)
 }
 
 /* The answer r to a command that sets up node n's new connection (AUTH,
- * SELECT); fmt says which failed, with one %s for why.  0, or -1 with the error set (the server's, which never
- * quotes a password) and the connection dropped. */
+ * SELECT); fmt says which failed, with one %s for why.  0, or -1 with
+ * the error set (the server's, which never quotes a password) and the
+ * connection dropped. */
 static int
 setup_reply(struct redis_cache *rc, struct rc_node *n, const char *fmt,
     redisReply *r)
 {
 	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
 		dmd_rc_seterr(rc, r ? DMD_ERR_CONFIG : DMD_ERR_IO, fmt,
-		    r ? r->str : n->ctx->errstr);
+		    r ? r->str : ctx_errstr(n->ctx));
 		if (r != NULL)
 			freeReplyObject(r);
 		drop_node(n);
@@ -162,6 +227,8 @@ connect_node(struct redis_cache *rc, struct rc_node *n)
 		drop_node(n);
 		return -1;
 	}
+	pthread_once(&guard_once, guard_init);
+	n->ctx->reader->fn = &guarded_fn;
 	redisSetTimeout(n->ctx, tv);
 	if (rc->password[0] != '\0' && auth(rc, n) != 0)
 		return -1;
@@ -242,7 +309,7 @@ load_slots(struct redis_cache *rc)
 		r = redisCommand(rc->nodes[i].ctx, "CLUSTER SLOTS");
 		if (r == NULL) {
 			dmd_rc_seterr(rc, DMD_ERR_IO, "redis: %s",
-			    rc->nodes[i].ctx->errstr);
+			    ctx_errstr(rc->nodes[i].ctx));
 			drop_node(&rc->nodes[i]);
 		} else if (r->type != REDIS_REPLY_ARRAY) {
 			dmd_rc_seterr(rc, DMD_ERR_CONFIG, "redis CLUSTER "
@@ -421,8 +488,7 @@ resend(struct redis_cache *rc, size_t i, size_t n, int ask, redisReply **out)
 		goto lost;
 	return 0;
 lost:
-	dmd_rc_seterr(rc, DMD_ERR_IO, "redis: %s", ctx->errstr[0] ?
-	    ctx->errstr : "connection lost");
+	dmd_rc_seterr(rc, DMD_ERR_IO, "redis: %s", ctx_errstr(ctx));
 	drop_node(&rc->nodes[n]);
 	return -1;
 }
@@ -501,8 +567,8 @@ cluster_replies(struct redis_cache *rc, redisReply **out)
 				continue;
 			ctx = rc->nodes[n].ctx;
 			if (redisGetReply(ctx, (void **)&out[i]) != REDIS_OK) {
-				dmd_rc_seterr(rc, DMD_ERR_IO, "redis: %s", ctx->
-				    errstr[0] ? ctx->errstr : "connection lost");
+				dmd_rc_seterr(rc, DMD_ERR_IO, "redis: %s",
+				    ctx_errstr(ctx));
 				rv = -1;
 			}
 		}
@@ -553,7 +619,7 @@ dmd_rc_replies(struct redis_cache *rc, size_t ncmd, redisReply **keep,
 			r = all[i];
 		else if (redisGetReply(ctx, (void **)&r) != REDIS_OK) {
 			dmd_rc_seterr(rc, DMD_ERR_IO, "redis: %s",
-			    ctx->errstr[0] ? ctx->errstr : "connection lost");
+			    ctx_errstr(ctx));
 			dmd_rc_drop(rc);
 			if (keep != NULL)
 				while (i-- > 0)

@@ -21,6 +21,10 @@
 #   survives 10,000 connections opened in batches by a node helper: a
 #   client connected all along is served, its points stored, and the
 #   listener's open files come back to what they were.
+# - A Redis server (or anyone on the path of plain TCP) that answers
+#   *800000000 does not make the client allocate 6 GB for the pointers
+#   of an array that never comes (hiredis 0.14 would): the reply is
+#   refused, with exit 4 and a message saying why.
 
 bats_require_minimum_version 1.5.0
 load lib/dmd
@@ -549,4 +553,29 @@ function one() {
 	# all 10,002 reached it: at most 100 at a time were let in
 	[ "$((conns + refused))" -ge 10002 ]
 	[ "$refused" -gt 0 ]
+}
+
+@test "a Redis reply announcing an array of 800,000,000 elements is refused with a message, not allocated for" {
+	node -e 'const s = require("net").createServer((c) => {
+	c.on("error", () => {});
+	c.once("data", () => c.end("*800000000\r\n"));
+});
+s.listen(0, "127.0.0.1", () => console.log(s.address().port));' \
+	    >"$T/hport" &
+	BG+=($!)
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$T/hport" ] && break
+		sleep 0.05
+	done
+	local url=redis://127.0.0.1:$(cat "$T/hport")
+
+	run --separate-stderr dmd-query -H -c "$url"
+	assert_failure 4
+	assert_stderr --partial "redis: reply announces an array of 800000000 elements, more than 16777216"
+	run --separate-stderr dmd-query -c "$url" -f $B -u $((B + 60)) 'a.*'
+	assert_failure 4
+	assert_stderr --partial "reply announces an array of 800000000 elements"
+	run --separate-stderr dmd-flush -c "$url" -a 0
+	assert_failure 4
+	assert_stderr --partial "reply announces an array of 800000000 elements"
 }
