@@ -109,11 +109,11 @@ mkdir_one(struct file_archive *fa, const char *path)
 static int
 make_ready(struct file_archive *fa)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX];
+	const char *failed;
 	struct dirent *de;
 	DIR *d;
 	long pid;
-	int fd;
 
 	if (fa->ready)
 		return 0;
@@ -123,20 +123,12 @@ make_ready(struct file_archive *fa)
 	if (mkdir_one(fa, path) != 0)
 		return -1;
 	fmt(path, sizeof(path), "%s/dmd-archive", fa->dir);
-	if (access(path, F_OK) != 0) {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-		if (fd == -1 || dmd_write_all(fd, (const unsigned char *)MARKER_TEXT,
-		    sizeof(MARKER_TEXT) - 1) != 0 || fsync(fd) != 0) {
-			seterr(fa, "cannot write", path);
-			/* no torn marker: the next put writes it again */
-			if (fd != -1) {
-				close(fd);
-				(void)unlink(path);
-			}
-			return -1;
-		}
-		close(fd);
-	}
+	/* the temp name of this run's objects, not in use yet */
+	fmt(tmp, sizeof(tmp), "%s/tmp/%s.%ld", fa->dir, dmd_hostname(),
+	    (long)getpid());
+	if (access(path, F_OK) != 0 &&
+	    dmd_write_marker(path, tmp, MARKER_TEXT, &failed) != 0)
+		return seterr(fa, "cannot write", failed);
 	fmt(path, sizeof(path), "%s/tmp", fa->dir);
 	if ((d = opendir(path)) != NULL) {
 		while ((de = readdir(d)) != NULL) {

@@ -81,6 +81,43 @@ dmd_sync_dir(const char *path)
 	return rv;
 }
 
+int
+dmd_write_marker(const char *path, const char *tmp, const char *text,
+    const char **failed)
+{
+	char *d;
+	int fd, rv, e;
+
+	*failed = tmp;
+	(void)unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0666)) == -1)
+		return -1;
+	rv = dmd_write_all(fd, (const unsigned char *)text, strlen(text));
+	while (rv == 0 && fsync(fd) == -1)
+		if (errno != EINTR)
+			rv = -1;
+	e = errno;
+	close(fd);
+	if (rv == 0 && rename(tmp, path) == -1) {
+		rv = -1;
+		e = errno;
+		*failed = path;
+	}
+	if (rv != 0) {
+		(void)unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	*failed = path;
+	d = xstrdup(path);
+	rv = dmd_sync_dir(dirname(d));
+	e = errno;
+	free(d);
+	errno = e;
+	return rv;
+}
+
 /* Remove temp files .HOST.PID.BASE in dir that runs of this host left
  * when they died (killed by cron's timeout, say). */
 static void

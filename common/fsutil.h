@@ -25,6 +25,16 @@ int dmd_datasync(int fd);
  * crash.  Returns 0, or -1 with errno set. */
 int dmd_sync_dir(const char *path);
 
+/* Create the small file path holding text, whole or not at all: written
+ * to tmp (a name in a directory of temp files on the same file system,
+ * which runs of this host clean of dead writers' files), synced, renamed
+ * to path, and path's directory synced.  A writer killed at any moment
+ * leaves no path or all of it (and perhaps tmp, to clean).  0, or -1
+ * with errno set, tmp removed and *failed naming the file of the step
+ * that failed (tmp or path). */
+int dmd_write_marker(const char *path, const char *tmp, const char *text,
+    const char **failed);
+
 /* A file replaced whole: written to a temp file beside it, synced and
  * renamed over it, so a reader sees the old file or the new one, never
  * part of one, and a writer that fails or dies leaves the old one.  The

@@ -293,8 +293,9 @@ clean_tmp(struct file_table *ft)
 static int
 make_ready(struct file_table *ft)
 {
-	char path[PATH_MAX];
-	int made, fd;
+	char path[PATH_MAX], tmp[PATH_MAX];
+	const char *failed;
+	int made;
 
 	if (ft->ready)
 		return 0;
@@ -304,23 +305,11 @@ make_ready(struct file_table *ft)
 	if (mkdir_p1(ft, path, &made) != 0)
 		return -1;
 	fmt(path, sizeof(path), "%s/" MARKER, ft->dir);
-	if (access(path, F_OK) != 0) {
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-		if (fd == -1 || dmd_write_all(fd, (const unsigned char *)
-		    MARKER_TEXT, sizeof(MARKER_TEXT) - 1) != 0 ||
-		    fsync(fd) == -1) {
-			seterr(ft, "cannot write", path);
-			/* no torn marker: the next put writes it again */
-			if (fd != -1) {
-				close(fd);
-				(void)unlink(path);
-			}
-			return -1;
-		}
-		close(fd);
-		if (sync_path(ft, ft->dir) != 0)
-			return -1;
-	}
+	fmt(tmp, sizeof(tmp), "%s/tmp/%s.%ld.marker", ft->dir, dmd_hostname(),
+	    (long)getpid());
+	if (access(path, F_OK) != 0 &&
+	    dmd_write_marker(path, tmp, MARKER_TEXT, &failed) != 0)
+		return seterr(ft, "cannot write", failed);
 	clean_tmp(ft);
 	ft->ready = 1;
 	return 0;

@@ -30,6 +30,8 @@
  * (a short count; a 1-byte call is whole).  EINTR and short apply to
  * write(2) and read(2) called directly, not to stdio streams: stdio
  * finishes short writes itself, and regular files never see EINTR.
+ * ERRNO "kill" SIGKILLs the process at the Nth call, before it is made:
+ * a crash at that very moment, with no chance to clean up.
  * The item "count" writes, at exit, how many calls of each kind were
  * counted: "PID count CALL TOTAL" lines.
  *
@@ -57,6 +59,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -92,6 +95,7 @@ static const struct {
 };
 
 #define SHORT		(-1)	/* rule errno: a short count */
+#define KILL		(-2)	/* rule errno: SIGKILL before the call */
 #define MAXRULES	64
 
 struct rule {
@@ -198,6 +202,8 @@ errno_of(const char *s)
 
 	if (strcmp(s, "short") == 0)
 		return SHORT;
+	if (strcmp(s, "kill") == 0)
+		return KILL;
 	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
 		if (strcmp(s, errnames[i].name) == 0)
 			return errnames[i].num;
@@ -348,6 +354,8 @@ errname(int e)
 
 	if (e == SHORT)
 		return "short";
+	if (e == KILL)
+		return "kill";
 	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
 		if (errnames[i].num == e)
 			return errnames[i].name;
@@ -433,6 +441,8 @@ hit(int call, int dirfd, const char *path, int fd, int flags)
 		snprintf(line, sizeof(line), "%ld %s %lu %s\n", (long)getpid(),
 		    callname[call], n, errname(r->err));
 		log_line(line);
+		if (r->err == KILL)
+			kill(getpid(), SIGKILL);
 		return r;
 	}
 	return NULL;
