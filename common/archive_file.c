@@ -126,9 +126,12 @@ make_ready(struct file_archive *fa)
 	/* the temp name of this run's objects, not in use yet */
 	fmt(tmp, sizeof(tmp), "%s/tmp/%s.%ld", fa->dir, dmd_hostname(),
 	    (long)getpid());
-	if (access(path, F_OK) != 0 &&
-	    dmd_write_marker(path, tmp, MARKER_TEXT, &failed) != 0)
-		return seterr(fa, "cannot write", failed);
+	if (access(path, F_OK) != 0) {
+		if (dmd_write_marker(path, tmp, MARKER_TEXT, &failed) != 0)
+			return seterr(fa, "cannot write", failed);
+		if (dmd_sync_dir(fa->dir) != 0)
+			return seterr(fa, "cannot sync", fa->dir);
+	}
 	fmt(path, sizeof(path), "%s/tmp", fa->dir);
 	if ((d = opendir(path)) != NULL) {
 		while ((de = readdir(d)) != NULL) {

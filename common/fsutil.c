@@ -85,7 +85,6 @@ int
 dmd_write_marker(const char *path, const char *tmp, const char *text,
     const char **failed)
 {
-	char *d;
 	int fd, rv, e;
 
 	*failed = tmp;
@@ -94,26 +93,18 @@ dmd_write_marker(const char *path, const char *tmp, const char *text,
 	    O_NOFOLLOW, 0666)) == -1)
 		return -1;
 	rv = dmd_write_all(fd, (const unsigned char *)text, strlen(text));
-	while (rv == 0 && fsync(fd) == -1)
-		if (errno != EINTR)
-			rv = -1;
+	if (rv == 0)
+		rv = dmd_datasync(fd);
 	e = errno;
 	close(fd);
-	if (rv == 0 && rename(tmp, path) == -1) {
+	/* link(2), not rename(2): of two first writers, the first wins and
+	 * both then read what it wrote */
+	if (rv == 0 && link(tmp, path) == -1 && errno != EEXIST) {
 		rv = -1;
 		e = errno;
 		*failed = path;
 	}
-	if (rv != 0) {
-		(void)unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	*failed = path;
-	d = xstrdup(path);
-	rv = dmd_sync_dir(dirname(d));
-	e = errno;
-	free(d);
+	(void)unlink(tmp);
 	errno = e;
 	return rv;
 }

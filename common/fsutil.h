@@ -26,12 +26,13 @@ int dmd_datasync(int fd);
 int dmd_sync_dir(const char *path);
 
 /* Create the small file path holding text, whole or not at all: written
- * to tmp (a name in a directory of temp files on the same file system,
- * which runs of this host clean of dead writers' files), synced, renamed
- * to path, and path's directory synced.  A writer killed at any moment
- * leaves no path or all of it (and perhaps tmp, to clean).  0, or -1
- * with errno set, tmp removed and *failed naming the file of the step
- * that failed (tmp or path). */
+ * to tmp (a name on the same file system, best in a directory of temp
+ * files that runs of this host clean of dead writers' files), synced
+ * and linked to path; the caller then syncs path's directory.  A writer
+ * killed at any moment leaves no path or all of it (and perhaps tmp, to
+ * clean).  If path appeared meanwhile, it is left as it is: the first
+ * writer wins.  0, or -1 with errno set, tmp removed and *failed naming
+ * the file of the step that failed (tmp or path). */
 int dmd_write_marker(const char *path, const char *tmp, const char *text,
     const char **failed);
 

@@ -534,6 +534,7 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
     int *why)
 {
 	char path[PATH_MAX], tmp[PATH_MAX], line[64];
+	const char *failed;
 	int fd, n = 0, p, e, made = 0;
 	ssize_t r;
 
@@ -567,29 +568,12 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
 		fmt(tmp, sizeof(tmp), "%s/.stream.%ld", fs->dir,
 		    (long)getpid());
 		fmt(line, sizeof(line), "dmd-stream 1 %d\n", partitions);
-		/* a new file, never one planted at the name */
-		(void)unlink(tmp);
-		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0644)) < 0 || dmd_write_all(fd, (const unsigned char *)
-		    line, strlen(line)) != 0 || dmd_datasync(fd) != 0) {
-			fmt(err, errlen, "cannot write %s: %s", tmp,
-			    strerror(errno));
+		if (dmd_write_marker(path, tmp, line, &failed) != 0) {
+			fmt(err, errlen, "cannot %s %s: %s", failed == tmp ?
+			    "write" : "make", failed, strerror(errno));
 			*why = DMD_ERR_IO;
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
-			}
 			return -1;
 		}
-		close(fd);
-		if (link(tmp, path) != 0 && errno != EEXIST) {
-			fmt(err, errlen, "cannot make %s: %s", path,
-			    strerror(errno));
-			*why = DMD_ERR_IO;
-			unlink(tmp);
-			return -1;
-		}
-		unlink(tmp);
 		made = 1;
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}

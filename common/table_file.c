@@ -307,9 +307,12 @@ make_ready(struct file_table *ft)
 	fmt(path, sizeof(path), "%s/" MARKER, ft->dir);
 	fmt(tmp, sizeof(tmp), "%s/tmp/%s.%ld.marker", ft->dir, dmd_hostname(),
 	    (long)getpid());
-	if (access(path, F_OK) != 0 &&
-	    dmd_write_marker(path, tmp, MARKER_TEXT, &failed) != 0)
-		return seterr(ft, "cannot write", failed);
+	if (access(path, F_OK) != 0) {
+		if (dmd_write_marker(path, tmp, MARKER_TEXT, &failed) != 0)
+			return seterr(ft, "cannot write", failed);
+		if (sync_path(ft, ft->dir) != 0)
+			return -1;
+	}
 	clean_tmp(ft);
 	ft->ready = 1;
 	return 0;
