@@ -39,13 +39,6 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DMD_EXIT_USAGE);
-}
-
 /* A duration in seconds, at least min. */
 static int64_t
 seconds(const char *what, const char *s, int64_t min)
@@ -200,11 +193,11 @@ main(int argc, char *argv[])
 			printf("dmd-archive %s\n", PACKAGE_VERSION);
 			exit(DMD_EXIT_OK);
 		default:
-			usage();
+			dmd_usage(synopsis);
 		}
 	}
 	if (optind != argc)
-		usage();
+		dmd_usage(synopsis);
 	if (retention != NULL)
 		parse_retention(&o, retention);
 	if (o.nrollups > 0 && o.period / o.rollups[0] > DMD_CODEC_MAX_POINTS)

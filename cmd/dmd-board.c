@@ -57,13 +57,6 @@ struct page {
 	FILE		*fp;
 };
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DMD_EXIT_USAGE);
-}
-
 /* Read the board in path ("-": stdin; NULL: the default board) into b;
  * exits 5 if it cannot be read, 2 if it is not a valid board. */
 static void
@@ -232,13 +225,13 @@ main(int argc, char *argv[])
 			printf("dmd-board %s\n", PACKAGE_VERSION);
 			exit(DMD_EXIT_OK);
 		default:
-			usage();
+			dmd_usage(synopsis);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
-		usage();
+		dmd_usage(synopsis);
 
 	read_board(&b, argc == 1 ? argv[0] : NULL, now);
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)

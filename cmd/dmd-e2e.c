@@ -74,13 +74,6 @@ struct probe {
 	int		 seen;
 };
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DMD_EXIT_USAGE);
-}
-
 static int
 on_series(void *arg, const char *name, const struct dmd_sample *s, size_t n)
 {
@@ -418,11 +411,11 @@ main(int argc, char *argv[])
 			printf("dmd-e2e %s\n", PACKAGE_VERSION);
 			exit(DMD_EXIT_OK);
 		default:
-			usage();
+			dmd_usage(synopsis);
 		}
 	}
 	if (optind != argc)
-		usage();
+		dmd_usage(synopsis);
 	if ((p.write_url == NULL) != (p.read_url == NULL))
 		errx(DMD_EXIT_USAGE, "--write-url and --read-url go together");
 	if (p.write_url == NULL && (p.write_body || p.read_match))

@@ -40,13 +40,6 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DMD_EXIT_USAGE);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -113,11 +106,11 @@ main(int argc, char *argv[])
 			printf("dmd-flush %s\n", PACKAGE_VERSION);
 			exit(DMD_EXIT_OK);
 		default:
-			usage();
+			dmd_usage(synopsis);
 		}
 	}
 	if (optind != argc)
-		usage();
+		dmd_usage(synopsis);
 
 	if ((cache = dmd_cache_open(cache_url, errbuf, sizeof(errbuf))) == NULL)
 		errx(DMD_EXIT_USAGE, "cache \"%s\": %s",

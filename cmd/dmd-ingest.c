@@ -86,13 +86,6 @@ struct ingest {
 	uint64_t	 lines;
 };
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DMD_EXIT_USAGE);
-}
-
 static void
 on_signal(int sig)
 {
@@ -405,7 +398,7 @@ main(int argc, char *argv[])
 			printf("dmd-ingest %s\n", PACKAGE_VERSION);
 			exit(DMD_EXIT_OK);
 		default:
-			usage();
+			dmd_usage(synopsis);
 		}
 	}
 	argc -= optind;

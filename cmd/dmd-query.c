@@ -68,13 +68,6 @@ struct query {
 	int		 epipe;		/* ... because the reader left */
 };
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DMD_EXIT_USAGE);
-}
-
 static int
 on_series(void *arg, const char *name, const struct dmd_sample *s, size_t n)
 {
@@ -315,7 +308,7 @@ main(int argc, char *argv[])
 			printf("dmd-query %s\n", PACKAGE_VERSION);
 			exit(DMD_EXIT_OK);
 		default:
-			usage();
+			dmd_usage(synopsis);
 		}
 	}
 	argc -= optind;
@@ -336,7 +329,7 @@ main(int argc, char *argv[])
 		    dmd_url_shown(cache_url, shown, sizeof(shown)), errbuf);
 	if (health) {
 		if (argc > 0)
-			usage();
+			dmd_usage(synopsis);
 		return print_health(cache);
 	}
 	if ((rc = dmd_query_init(&q.dq, cache, *table_url ? table_url :

@@ -79,13 +79,6 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DMD_EXIT_USAGE);
-}
-
 static void
 on_signal(int sig)
 {
@@ -522,12 +515,12 @@ main(int argc, char *argv[])
 		return DMD_EXIT_OK;
 	}
 	if (argc < 2)
-		usage();
+		dmd_usage(synopsis);
 	cmd = argv[1];
 	if (strcmp(cmd, "put") != 0 && strcmp(cmd, "get") != 0 &&
 	    strcmp(cmd, "info") != 0) {
 		warnx("unknown command \"%s\" (want put, get or info)", cmd);
-		usage();
+		dmd_usage(synopsis);
 	}
 	argc--;
 	argv++;
@@ -608,13 +601,13 @@ main(int argc, char *argv[])
 			printf("dmd-stream %s\n", PACKAGE_VERSION);
 			exit(DMD_EXIT_OK);
 		default:
-			usage();
+			dmd_usage(synopsis);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (strcmp(cmd, "put") != 0 && argc > 0)
-		usage();
+		dmd_usage(synopsis);
 	/* an option of another command is a mistake, not a no-op */
 	if ((strcmp(cmd, "put") == 0 && (cpfile || follow || from ||
 	    only >= 0 || marks)) || (strcmp(cmd, "get") == 0 &&

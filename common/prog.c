@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,13 @@ dmd_prog_init(void)
 	if (fd > 2)
 		close(fd);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+void
+dmd_usage(const char *synopsis)
+{
+	fputs(synopsis, stderr);
+	exit(DMD_EXIT_USAGE);
 }
 
 const char *

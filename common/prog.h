@@ -22,6 +22,9 @@
  * and ignore SIGPIPE (a closed pipe is seen as EPIPE from write). */
 void dmd_prog_init(void);
 
+/* A usage error: the synopsis on the standard error, and exit 2. */
+void dmd_usage(const char *synopsis) __attribute__((noreturn));
+
 /* Return getenv(name) if set and non-empty, else def. */
 const char *dmd_env(const char *name, const char *def);
 
