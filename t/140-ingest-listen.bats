@@ -29,6 +29,7 @@ teardown_file() {
 setup() {
 	REDIS_PID=$(cat "$BATS_FILE_TMPDIR/redis.pid")
 	T=$BATS_TEST_TMPDIR
+	LOUT=$T/out LERR=$T/err	# of start_listener
 	BG=()
 	ipid=
 	rcli flushall >/dev/null
@@ -47,36 +48,6 @@ teardown() {
 	done
 	[ -n "$REDIS_PID" ] || dmd_redis_restart
 	echo "$REDIS_PID" >"$BATS_FILE_TMPDIR/redis.pid"
-}
-
-# start_listener [OPTION...]: dmd-ingest --listen 127.0.0.1:0 (or
-# $LISTEN) OPTION... in the background, stdout in $T/out, stderr in
-# $T/err; sets ipid and port (read from "listening on ADDR:N").
-start_listener() {
-	local i
-
-	# there before the child opens it, for the loop below
-	: >"$T/err"
-	dmd-ingest -L "${LISTEN:-127.0.0.1:0}" "$@" >"$T/out" 2>"$T/err" 3>&- &
-	ipid=$!
-	port=
-	for ((i = 0; i < 100; i++)); do
-		port=$(sed -n 's/^dmd-ingest: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/err" | head -n 1)
-		[ -n "$port" ] && return 0
-		kill -0 "$ipid" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "no port from dmd-ingest; its stderr:"
-	cat "$T/err"
-	return 1
-}
-
-# stop_listener: SIGTERM to the listener, wait (10 s at most); st is its
-# exit status.
-stop_listener() {
-	kill -TERM "$ipid"
-	wait_for "$ipid" 10
-	ipid=
 }
 
 # send FILE: one client that connects, sends FILE and closes cleanly.

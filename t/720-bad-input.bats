@@ -106,45 +106,6 @@ rss_ok() {
 	[[ $kb =~ ^[0-9]+$ ]] && [ "$kb" -lt "$RSS_MAX_KB" ]
 }
 
-# start_listener: dmd-ingest -L 127.0.0.1:0 in the background, stderr in
-# $T/lerr; sets ipid and port.
-start_listener() {
-	local i
-
-	: >"$T/lerr"
-	dmd-ingest -L 127.0.0.1:0 "$@" 2>"$T/lerr" 3>&- &
-	ipid=$!
-	port=
-	for ((i = 0; i < 100; i++)); do
-		port=$(sed -n 's/^dmd-ingest: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/lerr" | head -n 1)
-		[ -n "$port" ] && return 0
-		kill -0 "$ipid" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "no port from dmd-ingest; its stderr:"
-	cat "$T/lerr"
-	return 1
-}
-
-# stop_listener: SIGTERM, wait 20 s at most; st is its exit status (124
-# if it had to be killed).
-stop_listener() {
-	local i
-
-	kill -TERM "$ipid"
-	for ((i = 0; i < 400; i++)); do
-		kill -0 "$ipid" 2>/dev/null || break
-		sleep 0.05
-	done
-	st=0
-	if kill -0 "$ipid" 2>/dev/null; then
-		kill -KILL "$ipid"
-		st=124
-	fi
-	wait "$ipid" || st=$?
-	ipid=
-}
-
 # settle NREJECTS NPOINTS: wait (10 s at most) until the listener has
 # printed NREJECTS rejects and stored NPOINTS points.
 settle() {

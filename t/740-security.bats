@@ -358,40 +358,6 @@ children() {
 	outside_untouched
 }
 
-# start_listener [OPTION...]: dmd-ingest -L "${LISTEN:-127.0.0.1:0}" -S
-# OPTION... in the background; sets ipid and port.
-start_listener() {
-	local i
-
-	: >"$T/lerr"
-	dmd-ingest -L "${LISTEN:-127.0.0.1:0}" -S "$@" >"$T/lout" 2>"$T/lerr" 3>&- &
-	ipid=$!
-	port=
-	for ((i = 0; i < 100; i++)); do
-		port=$(sed -n 's/^dmd-ingest: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/lerr" | head -n 1)
-		[ -n "$port" ] && return 0
-		kill -0 "$ipid" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "no port from dmd-ingest; its stderr:"
-	cat "$T/lerr"
-	return 1
-}
-
-# stop_listener: SIGTERM, wait (20 s at most); st is its exit status.
-stop_listener() {
-	local i
-
-	kill -TERM "$ipid"
-	for ((i = 0; i < 400; i++)); do
-		kill -0 "$ipid" 2>/dev/null || break
-		sleep 0.05
-	done
-	st=0
-	wait "$ipid" || st=$?
-	ipid=
-}
-
 # stat_value COUNTER: dmd-ingest's COUNTER in its --stats ($T/lout).
 stat_value() {
 	sed -n -E "s/^\{\"name\":\"dmd\.[^\"]*\.ingest\.$1\",\"time\":[0-9]+,\"value\":([^}]*)\}$/\1/p" "$T/lout"
@@ -429,12 +395,12 @@ wait_stored() {
 }
 
 @test "--listen with a port only binds 127.0.0.1, *:PORT binds every address, and nothing else listens" {
-	LISTEN=0 start_listener
+	LISTEN=0 start_listener -S
 	hexport=$(printf '%04X' "$port")
 	run listen_addrs "$ipid"
 	assert_output "0100007F:$hexport"
 	stop_listener
-	LISTEN='*:0' start_listener
+	LISTEN='*:0' start_listener -S
 	hexport=$(printf '%04X' "$port")
 	run listen_addrs "$ipid"
 	assert_line "00000000:$hexport"
@@ -443,7 +409,7 @@ wait_stored() {
 }
 
 @test "--listen -I closes a slow-loris client that trickles a byte a second, and one endless line, while serving others" {
-	start_listener -I 2s -m 8
+	start_listener -S -I 2s -m 8
 	# a byte a second, never a newline: 12 s at most
 	(
 		trap '' PIPE	# a write after the close fails, not kills
@@ -491,7 +457,7 @@ wait_stored() {
 }
 
 @test "--listen survives 10,000 connections in batches: a connected client is served throughout, caps hold, no file is leaked" {
-	start_listener -m 100 -I 30s
+	start_listener -S -m 100 -I 30s
 	exec {c}>"/dev/tcp/127.0.0.1/$port"
 	printf 'fl.ok 0 %d\n' "$B" >&"$c"
 	# its files with the client and the cache connected

@@ -1047,3 +1047,35 @@ has() {
 		return 1
 	fi
 }
+
+# start_listener [OPTION...]: dmd-ingest -L "${LISTEN:-127.0.0.1:0}"
+# OPTION... in the background, stdout in $LOUT and stderr in $LERR
+# ($T/lout and $T/lerr unless set); sets ipid and port (read from
+# "listening on ADDR:N").
+start_listener() {
+	local i out=${LOUT:-$T/lout} err=${LERR:-$T/lerr}
+
+	# there before the child opens it, for the loop below
+	: >"$err"
+	dmd-ingest -L "${LISTEN:-127.0.0.1:0}" "$@" >"$out" 2>"$err" 3>&- &
+	ipid=$!
+	port=
+	for ((i = 0; i < 100; i++)); do
+		port=$(sed -n 's/^dmd-ingest: listening on .*:\([0-9][0-9]*\)$/\1/p' "$err" | head -n 1)
+		[ -n "$port" ] && return 0
+		kill -0 "$ipid" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "no port from dmd-ingest; its stderr:"
+	cat "$err"
+	return 1
+}
+
+# stop_listener: SIGTERM to the listener started by start_listener and
+# wait for it, 20 s at most (then SIGKILL and st=124); st is its exit
+# status.
+stop_listener() {
+	kill -TERM "$ipid"
+	wait_for "$ipid" 20
+	ipid=
+}
