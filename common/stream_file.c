@@ -2,6 +2,7 @@
  * stream_file.c - the intake log in a directory (file://DIR).
  *
  *   DIR/stream              "dmd-stream 1 PARTITIONS": what this is
+ *   DIR/.stream.HOST.PID    it, being made by the first put
  *   DIR/pNNN/end            the partition's committed end: 8 bytes, the
  *                           offset after the last durable record; the
  *                           file writers lock (flock) while appending
@@ -37,6 +38,7 @@
 #include "crc32.h"
 #include "fsutil.h"
 #include "numarg.h"
+#include "prog.h"
 #include "stream_file.h"
 #include "xmalloc.h"
 
@@ -528,6 +530,29 @@ static const struct dmd_stream_ops file_ops = {
 	file_trim, file_close
 };
 
+/* Remove the .stream.HOST.PID files that first puts of this host left
+ * when they died. */
+static void
+clean_tmp(struct file_stream *fs)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	long pid;
+
+	if ((d = opendir(fs->dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ".stream.", 8) != 0 ||
+		    (pid = dmd_local_pid(de->d_name + 8, '.', '\0')) == 0 ||
+		    pid == (long)getpid() || !dmd_pid_gone(pid))
+			continue;
+		fmt(path, sizeof(path), "%s/%s", fs->dir, de->d_name);
+		(void)unlink(path);
+	}
+	closedir(d);
+}
+
 /* Read DIR/stream, or make it (and the partitions' directories). */
 static int
 setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
@@ -561,12 +586,14 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
 		*why = DMD_ERR_IO;
 		return -1;
 	}
+	if (partitions >= 0)
+		clean_tmp(fs);
 	fmt(path, sizeof(path), "%s/stream", fs->dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 && errno == ENOENT) {
 		/* first open: write it whole, then link it into place, so
 		 * two first opens agree on one count */
-		fmt(tmp, sizeof(tmp), "%s/.stream.%ld", fs->dir,
-		    (long)getpid());
+		fmt(tmp, sizeof(tmp), "%s/.stream.%s.%ld", fs->dir,
+		    dmd_hostname(), (long)getpid());
 		fmt(line, sizeof(line), "dmd-stream 1 %d\n", partitions);
 		if (dmd_write_marker(path, tmp, line, &failed) != 0) {
 			fmt(err, errlen, "cannot %s %s: %s", failed == tmp ?

@@ -781,6 +781,27 @@ stream_set() {
 	dmd_expect "$T/pts" | stream_set | cmp - "$T/got.set"
 }
 
+@test "dmd-stream put: killed at each call while it makes a new log; the next put makes it whole and clears the temp file" {
+	points 0 5 >"$T/pts"
+	dmd_expect "$T/pts" >"$T/want"
+	prep() { rm -rf "$T/new"; rcli flushall >/dev/null; }
+	do_run() { dmd-stream put -l "file://$T/new" "$T/pts"; }
+	during() { :; }
+	# at least once: put again, replay the whole log into the cache
+	redo() {
+		dmd-stream put -l "file://$T/new" "$T/pts"
+		dmd-stream get -l "file://$T/new" | dmd-ingest
+		run find "$T/new" -name '.stream.*'
+		assert_output ''
+	}
+	prep
+	inject '' '' do_run
+	CLEAN_ST=$st
+	[ "$st" -eq 0 ] || { cat "$T/err"; false; }
+	sweep dmd-stream 137 "$T/new/" open:all:kill write:all:kill \
+	    fdatasync:all:kill fsync:all:kill
+}
+
 @test "dmd-stream put: a directory that cannot be synced is a failed append, never acknowledged" {
 	points 0 5 >"$T/pts"
 	# fsync is only ever called on directories here (files take
