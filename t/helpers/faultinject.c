@@ -540,158 +540,116 @@ free(void *p)
 	real_free(p);
 }
 
+/*
+ * Whether a call of a wrapper below fails (counting it, as hit() does):
+ * 1 with errno set by the rule that fires; for a read or write (len not
+ * NULL) a short count halves *len instead, and the call goes on.
+ */
+static int
+fails(int call, int dirfd, const char *path, int fd, size_t *len)
+{
+	const struct rule *r;
+
+	if ((r = hit(call, dirfd, path, fd, 0)) == NULL)
+		return 0;
+	if (r->err == SHORT && len != NULL) {
+		if (*len > 1)
+			*len /= 2;
+		return 0;
+	}
+	errno = r->err;
+	return 1;
+}
+
 /* --- file descriptors -------------------------------------------------- */
 
 ssize_t
 write(int fd, const void *buf, size_t len)
 {
-	const struct rule *r;
-
 	(void)init();
-	if ((r = hit(C_WRITE, AT_FDCWD, NULL, fd, 0)) != NULL) {
-		if (r->err != SHORT) {
-			errno = r->err;
-			return -1;
-		}
-		if (len > 1)
-			len /= 2;
-	}
+	if (fails(C_WRITE, AT_FDCWD, NULL, fd, &len))
+		return -1;
 	return real_write(fd, buf, len);
 }
 
 ssize_t
 read(int fd, void *buf, size_t len)
 {
-	const struct rule *r;
-
 	(void)init();
-	if ((r = hit(C_READ, AT_FDCWD, NULL, fd, 0)) != NULL) {
-		if (r->err != SHORT) {
-			errno = r->err;
-			return -1;
-		}
-		if (len > 1)
-			len /= 2;
-	}
+	if (fails(C_READ, AT_FDCWD, NULL, fd, &len))
+		return -1;
 	return real_read(fd, buf, len);
 }
 
 ssize_t
 pread(int fd, void *buf, size_t len, off_t off)
 {
-	const struct rule *r;
-
 	(void)init();
-	if ((r = hit(C_READ, AT_FDCWD, NULL, fd, 0)) != NULL) {
-		if (r->err != SHORT) {
-			errno = r->err;
-			return -1;
-		}
-		if (len > 1)
-			len /= 2;
-	}
+	if (fails(C_READ, AT_FDCWD, NULL, fd, &len))
+		return -1;
 	return real_pread(fd, buf, len, off);
 }
 
 ssize_t
 pread64(int fd, void *buf, size_t len, off64_t off)
 {
-	const struct rule *r;
-
 	(void)init();
-	if ((r = hit(C_READ, AT_FDCWD, NULL, fd, 0)) != NULL) {
-		if (r->err != SHORT) {
-			errno = r->err;
-			return -1;
-		}
-		if (len > 1)
-			len /= 2;
-	}
+	if (fails(C_READ, AT_FDCWD, NULL, fd, &len))
+		return -1;
 	return real_pread64(fd, buf, len, off);
 }
 
 int
 fsync(int fd)
 {
-	const struct rule *r;
-
 	(void)init();
-	if ((r = hit(C_FSYNC, AT_FDCWD, NULL, fd, 0)) != NULL) {
-		errno = r->err;
+	if (fails(C_FSYNC, AT_FDCWD, NULL, fd, NULL))
 		return -1;
-	}
 	return real_fsync(fd);
 }
 
 int
 syncfs(int fd)
 {
-	const struct rule *r;
-
 	(void)init();
-	if ((r = hit(C_FSYNC, AT_FDCWD, NULL, fd, 0)) != NULL) {
-		errno = r->err;
+	if (fails(C_FSYNC, AT_FDCWD, NULL, fd, NULL))
 		return -1;
-	}
 	return real_syncfs(fd);
 }
 
 int
 fdatasync(int fd)
 {
-	const struct rule *r;
-
 	(void)init();
-	if ((r = hit(C_FDATASYNC, AT_FDCWD, NULL, fd, 0)) != NULL) {
-		errno = r->err;
+	if (fails(C_FDATASYNC, AT_FDCWD, NULL, fd, NULL))
 		return -1;
-	}
 	return real_fdatasync(fd);
 }
 
 int
 rename(const char *from, const char *to)
 {
-	const struct rule *r;
-
 	(void)init();
 	/* under the prefix if either end is: count it once */
-	if ((r = hit(C_RENAME, AT_FDCWD, prefixlen > 0 &&
-	    !path_under_prefix(AT_FDCWD, from) ? to : from, ANY_FD, 0)) !=
-	    NULL) {
-		errno = r->err;
+	if (fails(C_RENAME, AT_FDCWD, prefixlen > 0 &&
+	    !path_under_prefix(AT_FDCWD, from) ? to : from, ANY_FD, NULL))
 		return -1;
-	}
 	return real_rename(from, to);
 }
 
 int
 renameat(int fromfd, const char *from, int tofd, const char *to)
 {
-	const struct rule *r;
 	int use_to;
 
 	(void)init();
 	use_to = prefixlen > 0 && !path_under_prefix(fromfd, from);
-	if ((r = hit(C_RENAME, use_to ? tofd : fromfd, use_to ? to : from,
-	    ANY_FD, 0)) != NULL) {
-		errno = r->err;
+	if (fails(C_RENAME, use_to ? tofd : fromfd, use_to ? to : from,
+	    ANY_FD, NULL))
 		return -1;
-	}
 	return real_renameat(fromfd, from, tofd, to);
 }
 
-static int
-open_fails(int dirfd, const char *path)
-{
-	const struct rule *r;
-
-	if ((r = hit(C_OPEN, dirfd, path, ANY_FD, 0)) != NULL) {
-		errno = r->err;
-		return 1;
-	}
-	return 0;
-}
 
 static mode_t
 mode_arg(int flags, va_list ap)
@@ -711,7 +669,7 @@ open(const char *path, int flags, ...)
 	mode = mode_arg(flags, ap);
 	va_end(ap);
 	(void)init();
-	if (open_fails(AT_FDCWD, path))
+	if (fails(C_OPEN, AT_FDCWD, path, ANY_FD, NULL))
 		return -1;
 	return real_open(path, flags, mode);
 }
@@ -726,7 +684,7 @@ open64(const char *path, int flags, ...)
 	mode = mode_arg(flags, ap);
 	va_end(ap);
 	(void)init();
-	if (open_fails(AT_FDCWD, path))
+	if (fails(C_OPEN, AT_FDCWD, path, ANY_FD, NULL))
 		return -1;
 	return real_open64(path, flags, mode);
 }
@@ -741,7 +699,7 @@ openat(int dirfd, const char *path, int flags, ...)
 	mode = mode_arg(flags, ap);
 	va_end(ap);
 	(void)init();
-	if (open_fails(dirfd, path))
+	if (fails(C_OPEN, dirfd, path, ANY_FD, NULL))
 		return -1;
 	return real_openat(dirfd, path, flags, mode);
 }
@@ -756,7 +714,7 @@ openat64(int dirfd, const char *path, int flags, ...)
 	mode = mode_arg(flags, ap);
 	va_end(ap);
 	(void)init();
-	if (open_fails(dirfd, path))
+	if (fails(C_OPEN, dirfd, path, ANY_FD, NULL))
 		return -1;
 	return real_openat64(dirfd, path, flags, mode);
 }
@@ -770,7 +728,7 @@ int
 __open_2(const char *path, int flags)
 {
 	(void)init();
-	if (open_fails(AT_FDCWD, path))
+	if (fails(C_OPEN, AT_FDCWD, path, ANY_FD, NULL))
 		return -1;
 	return real_open_2(path, flags);
 }
@@ -779,7 +737,7 @@ int
 __open64_2(const char *path, int flags)
 {
 	(void)init();
-	if (open_fails(AT_FDCWD, path))
+	if (fails(C_OPEN, AT_FDCWD, path, ANY_FD, NULL))
 		return -1;
 	return real_open64_2(path, flags);
 }
@@ -788,7 +746,7 @@ int
 __openat_2(int dirfd, const char *path, int flags)
 {
 	(void)init();
-	if (open_fails(dirfd, path))
+	if (fails(C_OPEN, dirfd, path, ANY_FD, NULL))
 		return -1;
 	return real_openat_2(dirfd, path, flags);
 }
@@ -797,7 +755,7 @@ int
 __openat64_2(int dirfd, const char *path, int flags)
 {
 	(void)init();
-	if (open_fails(dirfd, path))
+	if (fails(C_OPEN, dirfd, path, ANY_FD, NULL))
 		return -1;
 	return real_openat64_2(dirfd, path, flags);
 }
@@ -805,13 +763,9 @@ __openat64_2(int dirfd, const char *path, int flags)
 int
 connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	const struct rule *r;
-
 	(void)init();
-	if ((r = hit(C_CONNECT, AT_FDCWD, NULL, ANY_FD, 0)) != NULL) {
-		errno = r->err;
+	if (fails(C_CONNECT, AT_FDCWD, NULL, ANY_FD, NULL))
 		return -1;
-	}
 	return real_connect(fd, sa, len);
 }
 
@@ -821,7 +775,7 @@ FILE *
 fopen(const char *path, const char *mode)
 {
 	(void)init();
-	if (open_fails(AT_FDCWD, path))
+	if (fails(C_OPEN, AT_FDCWD, path, ANY_FD, NULL))
 		return NULL;
 	return real_fopen(path, mode);
 }
@@ -830,7 +784,7 @@ FILE *
 fopen64(const char *path, const char *mode)
 {
 	(void)init();
-	if (open_fails(AT_FDCWD, path))
+	if (fails(C_OPEN, AT_FDCWD, path, ANY_FD, NULL))
 		return NULL;
 	return real_fopen64(path, mode);
 }
