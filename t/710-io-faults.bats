@@ -710,7 +710,10 @@ stream_set() {
 	sweep dmd-stream 137 '' malloc:some:kill
 }
 
-@test "dmd-stream get: faults on its output" {
+# stream_get_setup: a log of 5 points of 3 series, and the functions of
+# sweep for dmd-stream get of it to $T/g.out; CLEAN_ST is its status
+# unfaulted.
+stream_get_setup() {
 	points 0 5 >"$T/pts"
 	dmd_expect "$T/pts" >"$T/want"
 	stream_set "$T/want" >"$T/want.set"
@@ -731,32 +734,17 @@ stream_set() {
 	prep
 	inject '' '' do_run
 	CLEAN_ST=$st
+}
+
+@test "dmd-stream get: faults on its output" {
+	stream_get_setup
 	[ "$st" -eq 0 ] || { cat "$T/err"; false; }
 	# (its output goes through stdio: no EINTR or short write to try)
 	sweep dmd-stream '5' "$T/g.out" write:all:ENOSPC/EIO
 }
 
 @test "dmd-stream get: read faults on the log: EINTR and short reads handled, an I/O error exits 4" {
-	points 0 5 >"$T/pts"
-	dmd_expect "$T/pts" >"$T/want"
-	stream_set "$T/want" >"$T/want.set"
-	dmd-stream put -l "file://$T/log" "$T/pts"
-	prep() { rm -f "$T/g.out"; }
-	do_run() { dmd-stream get -l "file://$T/log" >"$T/g.out"; }
-	during() {
-		[ "$st" -eq 0 ] || return 0
-		stream_set "$T/g.out" | cmp -s "$T/want.set" - || {
-			echo "exit 0 after $1, but the output lacks points"
-			return 1
-		}
-	}
-	redo() {
-		rcli flushall >/dev/null
-		dmd-stream get -l "file://$T/log" | dmd-ingest
-	}
-	prep
-	inject '' '' do_run
-	CLEAN_ST=$st
+	stream_get_setup
 	sweep dmd-stream '0' "$T/log/" read:all:EINTR read:1+:short
 	sweep dmd-stream '4' "$T/log/" read:all:EIO open:all:EIO
 }
