@@ -32,16 +32,7 @@ setup() {
 }
 
 teardown() {
-	local pid live
-
-	# Only jobs of ours not waited for yet: a waited-for PID may have
-	# been reused by another process.
-	live=" $(jobs -p | tr '\n' ' ') "
-	for pid in "${BG[@]}"; do
-		[[ $live == *" $pid "* ]] || continue
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	kill_jobs "${BG[@]}"
 	[ -n "$REDIS_PID" ] || dmd_redis_restart
 	echo "$REDIS_PID" >"$BATS_FILE_TMPDIR/redis.pid"
 }

@@ -40,16 +40,7 @@ setup() {
 }
 
 teardown() {
-	local pid live
-
-	# only jobs of ours not waited for yet: a waited-for PID may have
-	# been reused by another process
-	live=" $(jobs -p | tr '\n' ' ') "
-	for pid in "${BG[@]}"; do
-		[[ $live == *" $pid "* ]] || continue
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	kill_jobs "${BG[@]}"
 	# a test that stopped kinesalite and failed before it restarted it
 	if [ -n "${kinesis_stopped:-}" ]; then
 		dmd_kinesis_restart

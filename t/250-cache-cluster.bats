@@ -31,16 +31,7 @@ setup() {
 }
 
 teardown() {
-	local pid live
-
-	# only jobs of ours not waited for yet: a PID waited for may have
-	# been reused by another process
-	live=" $(jobs -p | tr '\n' ' ') "
-	for pid in "${BG[@]}"; do
-		[[ $live == *" $pid "* ]] || continue
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	kill_jobs "${BG[@]}"
 	# a slot a test left half moved: stable again, on both masters
 	if [ -n "${open_slot:-}" ]; then
 		set -- $open_slot

@@ -54,15 +54,7 @@ setup() {
 }
 
 teardown() {
-	local pid live
-
-	# only jobs of ours not waited for yet
-	live=" $(jobs -p | tr '\n' ' ') "
-	for pid in ${ipid:-} "${BG[@]}"; do
-		[[ $live == *" $pid "* ]] || continue
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	kill_jobs ${ipid:-} "${BG[@]}"
 	if [ -n "${RP_PID:-}" ]; then
 		kill -TERM "$RP_PID" 2>/dev/null || true
 		wait "$RP_PID" 2>/dev/null || true

@@ -1079,3 +1079,17 @@ stop_listener() {
 	wait_for "$ipid" 20
 	ipid=
 }
+
+# kill_jobs PID...: SIGKILL each PID that is still a job of this shell
+# not waited for yet (a PID waited for may have been reused by another
+# process), and reap it; for teardown.
+kill_jobs() {
+	local pid live
+
+	live=" $(jobs -p | tr '\n' ' ') "
+	for pid in "$@"; do
+		[[ $live == *" $pid "* ]] || continue
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+}
