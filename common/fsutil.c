@@ -109,10 +109,8 @@ dmd_write_marker(const char *path, const char *tmp, const char *text,
 	return rv;
 }
 
-/* Remove temp files .HOST.PID.BASE in dir that runs of this host left
- * when they died (killed by cron's timeout, say). */
-static void
-clean_tmp(const char *dir, const char *base)
+void
+dmd_clean_tmp(const char *dir, const char *base)
 {
 	char path[4096];
 	struct dirent *de;
@@ -149,7 +147,7 @@ dmd_replace_open(struct dmd_replace *r, const char *path)
 	r->path = xstrdup(path);
 	dir = dirname(d);
 	base = basename(b);
-	clean_tmp(dir, base);
+	dmd_clean_tmp(dir, base);
 	len = strlen(dir) + strlen(dmd_hostname()) + strlen(base) + 32;
 	r->tmp = xmalloc(len);
 	snprintf(r->tmp, len, "%s/.%s.%ld.%s", dir, dmd_hostname(),

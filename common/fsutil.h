@@ -36,6 +36,10 @@ int dmd_sync_dir(const char *path);
 int dmd_write_marker(const char *path, const char *tmp, const char *text,
     const char **failed);
 
+/* Remove the temp files DIR/.HOST.PID.BASE that runs of this host left
+ * when they died (killed by cron's timeout, say). */
+void dmd_clean_tmp(const char *dir, const char *base);
+
 /* A file replaced whole: written to a temp file beside it, synced and
  * renamed over it, so a reader sees the old file or the new one, never
  * part of one, and a writer that fails or dies leaves the old one.  The

@@ -2,7 +2,7 @@
  * stream_file.c - the intake log in a directory (file://DIR).
  *
  *   DIR/stream              "dmd-stream 1 PARTITIONS": what this is
- *   DIR/.stream.HOST.PID    it, being made by the first put
+ *   DIR/.HOST.PID.stream    it, being made by the first put
  *   DIR/pNNN/end            the partition's committed end: 8 bytes, the
  *                           offset after the last durable record; the
  *                           file writers lock (flock) while appending
@@ -530,29 +530,6 @@ static const struct dmd_stream_ops file_ops = {
 	file_trim, file_close
 };
 
-/* Remove the .stream.HOST.PID files that first puts of this host left
- * when they died. */
-static void
-clean_tmp(struct file_stream *fs)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	long pid;
-
-	if ((d = opendir(fs->dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, ".stream.", 8) != 0 ||
-		    (pid = dmd_local_pid(de->d_name + 8, '.', '\0')) == 0 ||
-		    pid == (long)getpid() || !dmd_pid_gone(pid))
-			continue;
-		fmt(path, sizeof(path), "%s/%s", fs->dir, de->d_name);
-		(void)unlink(path);
-	}
-	closedir(d);
-}
-
 /* Read DIR/stream, or make it (and the partitions' directories). */
 static int
 setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
@@ -587,12 +564,12 @@ setup(struct file_stream *fs, int partitions, char *err, size_t errlen,
 		return -1;
 	}
 	if (partitions >= 0)
-		clean_tmp(fs);
+		dmd_clean_tmp(fs->dir, "stream");
 	fmt(path, sizeof(path), "%s/stream", fs->dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 && errno == ENOENT) {
 		/* first open: write it whole, then link it into place, so
 		 * two first opens agree on one count */
-		fmt(tmp, sizeof(tmp), "%s/.stream.%s.%ld", fs->dir,
+		fmt(tmp, sizeof(tmp), "%s/.%s.%ld.stream", fs->dir,
 		    dmd_hostname(), (long)getpid());
 		fmt(line, sizeof(line), "dmd-stream 1 %d\n", partitions);
 		if (dmd_write_marker(path, tmp, line, &failed) != 0) {

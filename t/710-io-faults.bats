@@ -757,7 +757,7 @@ stream_get_setup() {
 		fired
 		[ "$st" -eq 4 ] || { echo "$spec: exit $st"; cat "$T/err"; false; }
 		grep -q "^dmd-stream: log \"file://$T/new\": cannot [a-z]* $T/new/" "$T/err"
-		run find "$T/new" -name '.stream.*'
+		run find "$T/new" -name '.*.stream'
 		assert_output ''
 	done
 	rm -rf "$T/new"
@@ -779,7 +779,7 @@ stream_get_setup() {
 	redo() {
 		dmd-stream put -l "file://$T/new" "$T/pts"
 		dmd-stream get -l "file://$T/new" | dmd-ingest
-		run find "$T/new" -name '.stream.*'
+		run find "$T/new" -name '.*.stream'
 		assert_output ''
 	}
 	prep
