@@ -140,10 +140,13 @@ dmd_each_input(int argc, char *const *argv,
     int (*fn)(void *arg, int fd, const char *name), void *arg, int *ioerr,
     volatile int *stop)
 {
+	static char *const dash[] = { (char *)"-" };
 	int i, fd, rv;
 
-	if (argc == 0)
-		return *stop || fn(arg, STDIN_FILENO, "stdin") != 0 ? -1 : 0;
+	if (argc == 0) {	/* no names: standard input */
+		argc = 1;
+		argv = dash;
+	}
 	for (i = 0; i < argc; i++) {
 		if (*stop)
 			return -1;
